@@ -1,0 +1,1 @@
+"""Non-foundation-model references scored like any model."""

@@ -1,0 +1,1 @@
+"""Harness: tasks, model adapters, fine-tuning, metrics, results, interpretation."""

@@ -1,0 +1,1 @@
+"""PhenoSeq Bench."""

@@ -1,0 +1,124 @@
+"""Results files, schema `phenoseq-results/1` (JSON + predictions parquet).
+
+```
+{schema, task, dataset_fingerprint, dataset: {name, config, source, synthetic},
+ model: {id, revision, n_params, adapter, trust_remote_code},
+ config: {hyper-parameters}, seeds: [{seed, metrics, train_seconds, predictions}],
+ summary: {metric: {mean, sd, n}}, environment: {packages, device}, [interpretation]}
+```
+`seeds[i].predictions` = {"file": <parquet name beside the JSON>, "sha256": <file sha256>,
+"rows": <rows of this seed>}. The parquet has one row per (seed, test id):
+`id, seed, label, pred, prob_0..prob_{k-1}`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SCHEMA = "phenoseq-results/1"
+PACKAGES = ("phenoseq-bench", "torch", "transformers", "datasets", "scikit-learn", "numpy", "peft", "accelerate")
+
+
+def predictions_frame(seed: int, ids: list[str], labels: np.ndarray, probs: np.ndarray) -> pd.DataFrame:
+    """One row per test example for one seed."""
+    probs = np.asarray(probs, dtype=np.float64)
+    frame = pd.DataFrame(
+        {
+            "id": pd.Series(list(ids), dtype="string"),
+            "seed": np.full(len(ids), seed, dtype=np.int64),
+            "label": np.asarray(labels, dtype=np.int64),
+            "pred": probs.argmax(axis=1).astype(np.int64),
+        }
+    )
+    for j in range(probs.shape[1]):
+        frame[f"prob_{j}"] = probs[:, j]
+    return frame
+
+
+def probability_columns(frame: pd.DataFrame) -> list[str]:
+    """`prob_0..prob_{k-1}` in class order."""
+    cols = [c for c in frame.columns if c.startswith("prob_")]
+    return sorted(cols, key=lambda c: int(c.split("_", 1)[1]))
+
+
+def environment_info(device: str | None = None) -> dict[str, Any]:
+    """Package versions and device, recorded in every results file."""
+    pkgs: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            pkgs[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pkgs[name] = None
+    if device is None:
+        try:
+            import torch
+
+            device = f"cuda:{torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "cpu"
+        except Exception:  # pragma: no cover - torch missing
+            device = "cpu"
+    return {"python": platform.python_version(), "platform": platform.platform(), "packages": pkgs, "device": device}
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_results(results: dict[str, Any], predictions: pd.DataFrame, out_dir: str | os.PathLike, stem: str) -> Path:
+    """Write `<stem>.predictions.parquet` then `<stem>.json` (each atomically); return the JSON path.
+
+    Fills `seeds[i].predictions` with the parquet's name, sha256 and row count.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pred_path = out / f"{stem}.predictions.parquet"
+    tmp = out / f".{stem}.predictions.parquet.tmp"
+    try:
+        predictions.reset_index(drop=True).to_parquet(tmp, index=False)
+        os.replace(tmp, pred_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    digest = sha256_file(pred_path)
+    counts = predictions.groupby("seed").size().to_dict()
+    for entry in results["seeds"]:
+        entry["predictions"] = {"file": pred_path.name, "sha256": digest, "rows": int(counts.get(entry["seed"], 0))}
+    json_path = out / f"{stem}.json"
+    _atomic_write_bytes(json_path, (json.dumps(results, indent=2, sort_keys=False) + "\n").encode())
+    return json_path
+
+
+def read_results(path: str | os.PathLike) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Read a results JSON and the predictions parquet it names (beside it)."""
+    path = Path(path)
+    results = json.loads(path.read_text())
+    files = {s.get("predictions", {}).get("file") for s in results.get("seeds", [])}
+    files.discard(None)
+    if len(files) != 1:
+        raise ValueError(f"{path}: seeds must name exactly one predictions file, found {sorted(files)}")
+    pred = pd.read_parquet(path.parent / files.pop())
+    return results, pred

@@ -1,0 +1,96 @@
+"""Task registry: `<dataset>/<config>` ids over the loaders' recipes.
+
+`load_task("herv_classification/binary", source="demo")` returns a `Task` holding the
+DatasetDict and its metadata (labels, fingerprint, source). `bench ls` prints `list_tasks()`.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from datasets import DatasetDict
+
+import loaders
+
+
+class TaskError(ValueError):
+    """A task id that does not resolve (message is one line, with a suggestion)."""
+
+
+@dataclass
+class Task:
+    """A dataset config ready for training and scoring."""
+
+    id: str
+    dataset_name: str
+    config: str
+    data: DatasetDict
+    label_names: list[str]
+    fingerprint: str
+    source: str
+    synthetic: bool
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_labels(self) -> int:
+        return len(self.label_names)
+
+    def describe(self) -> dict[str, Any]:
+        """The results' `dataset` block."""
+        return {"name": self.dataset_name, "config": self.config, "source": self.source, "synthetic": self.synthetic}
+
+
+def list_tasks() -> list[dict[str, Any]]:
+    """Every `<dataset>/<config>` with its classes and citation, from the recipe registry."""
+    rows = []
+    for recipe in loaders.list_recipes():
+        for cfg in recipe.configs:
+            rows.append(
+                {
+                    "task": f"{recipe.name}/{cfg.name}",
+                    "classes": list(cfg.label_names),
+                    "description": cfg.description,
+                    "sources": list(recipe.sources),
+                }
+            )
+    return rows
+
+
+def parse_task_id(task_id: str) -> tuple[str, str]:
+    """Split and validate `<dataset>/<config>`; suggest the closest id on a typo."""
+    known = [t["task"] for t in list_tasks()]
+    if task_id in known:
+        name, config = task_id.split("/", 1)
+        return name, config
+    close = difflib.get_close_matches(task_id, known, n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known tasks: {', '.join(known)}"
+    raise TaskError(f"unknown task '{task_id}'{hint}")
+
+
+def task_from_dir(dataset_dir: str | Path, config: str, task_id: str | None = None) -> Task:
+    """A Task from a built dataset directory (layout of docs/ARCHITECTURE.md)."""
+    dataset_dir = Path(dataset_dir)
+    build = json.loads((dataset_dir / "build.json").read_text())
+    data = loaders.read_built(dataset_dir, config)
+    label_names = list(data["train"].features["label"].names)
+    return Task(
+        id=task_id or f"{build['dataset']}/{config}",
+        dataset_name=build["dataset"],
+        config=config,
+        data=data,
+        label_names=label_names,
+        fingerprint=build["fingerprints"][config],
+        source=build["source"],
+        synthetic=bool(build.get("synthetic", False)),
+        meta={"dir": str(dataset_dir)},
+    )
+
+
+def load_task(task_id: str, source: str | None = None, cache_dir: str | Path | None = None) -> Task:
+    """Resolve a task id, building its dataset on first use."""
+    name, config = parse_task_id(task_id)
+    path = loaders.build_dataset(name, source=source, cache_dir=cache_dir)
+    return task_from_dir(path, config, task_id=task_id)

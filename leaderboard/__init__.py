@@ -1,0 +1,1 @@
+"""Submission validation, re-scoring, results store, static board."""
