@@ -36,6 +36,8 @@ from loaders.api import DatasetError, cache_dir
 from loaders.recipe import SourceFile
 
 CHUNK = 1 << 20
+NET_CHUNK = 1 << 16
+"""Network read size: an interrupted transfer loses at most this much of what it received."""
 LOCK_NAME = "sources.lock.json"
 LOCK_VERSION = 1
 TIMEOUT = (30, 120)
@@ -332,12 +334,15 @@ def _download(url: str, part: Path, expected_size: int | None, progress: bool) -
         got = 0
         with part.open(mode) as fh, _progress_bar(total, have, part.name[:-5], progress) as bar:
             try:
-                for chunk in resp.iter_content(CHUNK):
+                for chunk in resp.iter_content(NET_CHUNK):
                     fh.write(chunk)
                     got += len(chunk)
                     bar.update(len(chunk))
             except requests.exceptions.RequestException as exc:
                 fh.flush()
+                if have + got == 0:
+                    fh.close()
+                    _remove(part)
                 raise FetchError(url, f"download interrupted after {have + got} bytes ({_http_problem(exc)}); "
                                       f"run again to resume from {part.name}") from None
             fh.flush()
