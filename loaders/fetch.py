@@ -199,14 +199,14 @@ def read_lock(cache: str | os.PathLike | None = None) -> dict[str, dict[str, Any
 
 
 @contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    """Serialise lock-file updates between processes (best effort where fcntl is missing)."""
+def _locked(directory: Path, name: str = LOCK_NAME) -> Iterator[None]:
+    """Hold an exclusive inter-process lock on `name` in `directory` (no-op where fcntl is missing)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - non-POSIX
         yield
         return
-    with open(directory / f".{LOCK_NAME}.flock", "a+") as fh:
+    with open(directory / f".{name}.flock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -414,12 +414,18 @@ def fetch(file: SourceFile, cache: str | os.PathLike | None = None, *, progress:
     """
     dest = target_path(file, cache)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(dest.parent, dest.name):  # two processes never write the same .part
+        return _fetch_locked(file, dest, cache, progress=progress, allow_drift=allow_drift)
+
+
+def _fetch_locked(file: SourceFile, dest: Path, cache: str | os.PathLike | None, *, progress: bool,
+                  allow_drift: bool) -> Path:
     if dest.exists():
         try:
             _verify(file, dest, cache, allow_drift=False, fresh=False)
             return dest
         except FetchError as exc:
-            warnings.warn(f"{dest}: cached copy failed verification ({exc.problem}); fetching again", stacklevel=2)
+            warnings.warn(f"{dest}: cached copy failed verification ({exc.problem}); fetching again", stacklevel=3)
             _remove(dest)
     part = dest.with_name(dest.name + ".part")
     src = _local_source(file.url)

@@ -98,7 +98,7 @@ def server() -> Iterator[Server]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
     state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield state
@@ -110,7 +110,9 @@ def server() -> Iterator[Server]:
 def downloads(cache: Path) -> list[str]:
     """Files in the downloads dir, ignoring lock-file machinery."""
     d = cache / "downloads"
-    return sorted(p.name for p in d.iterdir() if "sources.lock.json" not in p.name) if d.exists() else []
+    if not d.exists():
+        return []
+    return sorted(p.name for p in d.iterdir() if not p.name.startswith(".") and p.name != "sources.lock.json")
 
 
 def src(server: Server, name: str, data: bytes, **kw: object) -> SourceFile:
