@@ -98,21 +98,21 @@ def _local_source(url: str) -> Path | None:
 
 # ---------------------------------------------------------------- hashing and checks
 
-def file_digests(path: Path) -> tuple[str, str]:
-    """(sha256, git blob id) of a file, in one pass."""
+def file_digests(path: Path, git_blob: bool = True) -> tuple[str, str | None]:
+    """(sha256, git blob id or None when not asked for) of a file, in one pass."""
     sha = hashlib.sha256()
-    blob = hashlib.sha1()  # noqa: S324 - git's object id, not a security hash
-    blob.update(b"blob %d\0" % path.stat().st_size)
+    blob = hashlib.sha1(b"blob %d\0" % path.stat().st_size) if git_blob else None  # noqa: S324 - git object id
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             sha.update(chunk)
-            blob.update(chunk)
-    return sha.hexdigest(), blob.hexdigest()
+            if blob is not None:
+                blob.update(chunk)
+    return sha.hexdigest(), blob.hexdigest() if blob is not None else None
 
 
 def sha256_file(path: str | os.PathLike) -> str:
     """sha256 hex digest of a file."""
-    return file_digests(Path(path))[0]
+    return file_digests(Path(path), git_blob=False)[0]
 
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -251,7 +251,7 @@ def expected_sha256(file: SourceFile, cache: str | os.PathLike | None = None) ->
 # ---------------------------------------------------------------- transfer
 
 def _progress_bar(total: int | None, initial: int, desc: str, enabled: bool) -> Any:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     return tqdm(total=total, initial=initial, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
                 disable=not enabled, leave=False, dynamic_ncols=True)
@@ -371,7 +371,7 @@ def _verify(file: SourceFile, path: Path, cache: str | os.PathLike | None, *, al
     size = path.stat().st_size
     if file.size is not None and size != file.size:
         raise FetchError(where, f"size mismatch (expected {file.size} bytes, got {size})")
-    sha, blob = file_digests(path)
+    sha, blob = file_digests(path, git_blob=bool(file.git_blob and not file.sha256))
     if file.sha256 and sha != file.sha256.lower():
         raise FetchError(where, f"sha256 mismatch (expected {file.sha256.lower()}, got {sha})")
     if not file.sha256 and file.git_blob and blob != file.git_blob.lower():
@@ -385,6 +385,9 @@ def _verify(file: SourceFile, path: Path, cache: str | os.PathLike | None, *, al
     if entry is None:
         _record_lock(cache, file, sha, size)
     elif entry.get("sha256") != sha:
+        if not fresh:
+            raise FetchError(path, f"cached copy differs from the locked sha256 (locked {entry.get('sha256')}, "
+                                   f"got {sha})")
         if not allow_drift:
             raise FetchError(where, f"upstream file changed since it was first downloaded: sha256 drift "
                                     f"(locked {entry.get('sha256')}, got {sha}); pass allow_drift=True "
