@@ -12,7 +12,8 @@
 * renames `.part` to the final name only after every check passed; a file that fails a
   check is deleted, so nothing half-written ever sits outside a `.part`.
 
-`file://` URLs and plain paths (pre-downloaded files) are copied and verified the same way.
+`file://` URLs and plain paths, and files found in a mirror folder (`mirror=` or
+`$PHENOSEQ_MIRROR`, matched by URL basename), are copied and verified the same way.
 Every failure is a `FetchError` whose message is one line naming the URL or path.
 """
 from __future__ import annotations
@@ -409,20 +410,23 @@ def _remove(path: Path) -> None:
 # ---------------------------------------------------------------- public API
 
 def fetch(file: SourceFile, cache: str | os.PathLike | None = None, *, progress: bool = True,
-          allow_drift: bool = False) -> Path:
+          allow_drift: bool = False, mirror: str | os.PathLike | None = None) -> Path:
     """Download (or copy) one source into `<cache>/downloads/`, verified; return its path.
 
     A verified file already in the cache is returned without downloading. A cached file
-    that no longer verifies is deleted and fetched again.
+    that no longer verifies is deleted and fetched again. `mirror` (default
+    `$PHENOSEQ_MIRROR`) is a folder of pre-downloaded files: `<mirror>/<url basename>` is
+    copied instead of downloaded, and verified exactly like a download.
     """
     dest = target_path(file, cache)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    mirror = mirror if mirror is not None else os.environ.get("PHENOSEQ_MIRROR") or None
     with _locked(dest.parent, dest.name):  # two processes never write the same .part
-        return _fetch_locked(file, dest, cache, progress=progress, allow_drift=allow_drift)
+        return _fetch_locked(file, dest, cache, progress=progress, allow_drift=allow_drift, mirror=mirror)
 
 
 def _fetch_locked(file: SourceFile, dest: Path, cache: str | os.PathLike | None, *, progress: bool,
-                  allow_drift: bool) -> Path:
+                  allow_drift: bool, mirror: str | os.PathLike | None) -> Path:
     if dest.exists():
         try:
             _verify(file, dest, cache, allow_drift=False, fresh=False)
@@ -432,6 +436,9 @@ def _fetch_locked(file: SourceFile, dest: Path, cache: str | os.PathLike | None,
             _remove(dest)
     part = dest.with_name(dest.name + ".part")
     src = _local_source(file.url)
+    if src is None and mirror:
+        candidate = Path(mirror).expanduser() / _basename(file.url)
+        src = candidate if candidate.is_file() else None
     if src is not None:
         _remove(part)
         try:
@@ -460,7 +467,8 @@ def _wanted(file: SourceFile, optional: bool | Iterable[str]) -> bool:
 
 
 def fetch_all(files: Iterable[SourceFile], cache: str | os.PathLike | None = None, *, progress: bool = True,
-              allow_drift: bool = False, optional: bool | Iterable[str] = False) -> dict[str, Path]:
+              allow_drift: bool = False, optional: bool | Iterable[str] = False,
+              mirror: str | os.PathLike | None = None) -> dict[str, Path]:
     """Fetch every required file (and the optional ones asked for); return `{key: path}`.
 
     `optional=True` includes all optional files; an iterable of keys (or key prefixes such
@@ -473,7 +481,7 @@ def fetch_all(files: Iterable[SourceFile], cache: str | os.PathLike | None = Non
         if _wanted(file, optional):
             if file.key in out:
                 raise FetchError(file.url, f"duplicate source key '{file.key}'")
-            out[file.key] = fetch(file, cache, progress=progress, allow_drift=allow_drift)
+            out[file.key] = fetch(file, cache, progress=progress, allow_drift=allow_drift, mirror=mirror)
     return out
 
 

@@ -417,3 +417,16 @@ def test_grch38_manifest_sanity() -> None:
     names = [target_path(f, "/c").name for f in GRCH38_SOURCES]
     assert len(set(names)) == len(names) and all("/" not in n and ":" not in n for n in names)
     assert target_path(by_key["genome"], "/c").name.endswith(".fa.gz")
+
+
+def test_mirror_folder_is_used_instead_of_network(server: Server, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    data = gzip.compress(b"chr1\t100\n", mtime=0)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "hg38.chrom.sizes.gz").write_bytes(data)
+    f = SourceFile(key="chrom_sizes", url=server.url("hg38.chrom.sizes.gz"), release="t", license="t")
+    monkeypatch.setenv("PHENOSEQ_MIRROR", str(mirror))
+    assert fetch(f, tmp_path / "cache", progress=False).read_bytes() == data
+    assert server.requests == []
+    assert read_lock(tmp_path / "cache")[f.url]["sha256"] == sha(data)  # locked under the real URL
