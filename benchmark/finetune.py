@@ -1,0 +1,338 @@
+"""Fine-tuning any Hub genomic model as a `Predictor` (transformers Trainer underneath).
+
+Defaults follow the study: AdamW lr 2e-5, weight decay 0.01, 10% warmup, cosine decay,
+early stopping on validation loss, class-weighted cross-entropy, length-grouped batches
+with dynamic padding, head+tail truncation (or `windows=True`: sliding windows whose
+logits are averaged per sequence), optional LoRA (peft). fp32 on CPU, bf16 (else fp16)
+on a capable GPU; `accelerate launch` / `torchrun` run it data-parallel unchanged.
+
+>>> p = FineTunePredictor("path/or/hub-id", FineTuneConfig(epochs=3), save_dir="out/model")
+>>> p.fit(task.data["train"], task.data["validation"], num_labels=2, seed=0).predict_proba(task.data["test"])
+>>> again = load_finetuned("out/model")          # .model, .tokenizer, .adapter, .meta
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from datasets import Dataset
+
+from benchmark.metrics import compute_metrics
+from benchmark.models import ModelError, build_model, count_parameters, load_model_spec
+from benchmark.models.batching import PadCollator, encode_split, pool_logits, softmax
+from benchmark.models.head import PooledClassifier
+from benchmark.models.registry import adapter_class
+
+FINETUNED_FORMAT = "phenoseq-finetuned/1"
+META_FILE = "phenoseq.json"
+
+
+@dataclass
+class FineTuneConfig:
+    """Hyper-parameters of one fine-tuning run (recorded in results `config`)."""
+
+    epochs: float = 3.0
+    lr: float = 2e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    scheduler: str = "cosine"
+    batch_size: int = 16
+    eval_batch_size: int | None = None
+    grad_accum: int = 1
+    max_length: int | None = None
+    windows: bool = False
+    window_stride: int | None = None
+    patience: int = 3
+    select_metric: str = "loss"
+    class_weights: bool = True
+    group_by_length: bool = True
+    lora: bool = False
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.1
+    precision: str = "auto"
+    num_workers: int = 0
+    progress: bool = True
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "FineTuneConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise TypeError(f"unknown fine-tuning option(s): {', '.join(unknown)}")
+        return cls(**values)
+
+
+def pick_precision(preference: str = "auto") -> str:
+    """`fp32` on CPU; on CUDA `bf16` when supported, else `fp16` (unless asked otherwise)."""
+    if preference not in ("auto", "fp32", "bf16", "fp16"):
+        raise ValueError(f"precision must be auto, fp32, bf16 or fp16, got '{preference}'")
+    if preference != "auto":
+        return preference
+    if torch.cuda.is_available():
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return "fp32"
+
+
+def class_weights(labels: np.ndarray, num_labels: int) -> torch.Tensor:
+    """Balanced weights n / (k * count_c) (1.0 for every class of a balanced task)."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=num_labels).astype(np.float64)
+    weights = len(labels) / (num_labels * np.maximum(counts, 1.0))
+    weights[counts == 0] = 0.0
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def _lora_wrap(model: Any, cfg: FineTuneConfig, head: str) -> Any:
+    from peft import LoraConfig, TaskType, get_peft_model
+    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as KNOWN
+
+    model_type = getattr(model.config, "model_type", "")
+    targets = None if model_type in KNOWN else "all-linear"
+    if head == "auto":
+        lcfg = LoraConfig(task_type=TaskType.SEQ_CLS, r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
+                          lora_dropout=cfg.lora_dropout, target_modules=targets)
+    else:
+        lcfg = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                          target_modules=targets or "all-linear", modules_to_save=["classifier"])
+    return get_peft_model(model, lcfg)
+
+
+def _trainer_class() -> type:
+    from transformers import Trainer
+
+    class WeightedTrainer(Trainer):
+        """Trainer whose loss is class-weighted cross-entropy (a per-batch mean)."""
+
+        loss_is_scaled_for_ga = False
+
+        def __init__(self, *args: Any, weights: torch.Tensor | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.class_weight = weights
+
+        def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
+                         num_items_in_batch: Any = None) -> Any:
+            labels = inputs.pop("labels")
+            outputs = model(**inputs)
+            logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+            weight = self.class_weight.to(logits.device) if self.class_weight is not None else None
+            loss = torch.nn.functional.cross_entropy(logits.float(), labels, weight=weight)
+            return (loss, outputs) if return_outputs else loss
+
+    return WeightedTrainer
+
+
+class FineTunePredictor:
+    """`benchmark.predictor.Predictor` that fine-tunes a pretrained (or `random_init`) model.
+
+    The model is resolved and the max length checked at construction, so a bad model id
+    or `max_length` fails before any training. `save_dir` receives the fine-tuned model
+    (`save_pretrained` + tokenizer + `phenoseq.json`); `output_dir` holds checkpoints,
+    and with `resume=True` training continues from the last one.
+    """
+
+    def __init__(self, model: str, config: FineTuneConfig | None = None, *, trust_remote_code: bool = False,
+                 random_init: bool = False, adapter: str | None = None, revision: str | None = None,
+                 output_dir: str | Path | None = None, save_dir: str | Path | None = None, resume: bool = False,
+                 keep_checkpoints: bool = False, task_id: str | None = None, label_names: list[str] | None = None) -> None:
+        self.cfg = config or FineTuneConfig()
+        self.model_id = model
+        self.random_init = random_init
+        self.spec = load_model_spec(model, trust_remote_code=trust_remote_code, adapter=adapter, revision=revision)
+        self.adapter = self.spec.adapter
+        self.tokenizer = self.spec.tokenizer
+        self.max_length = self.adapter.resolve_max_length(self.cfg.max_length)
+        self.output_dir = Path(output_dir) if output_dir else None
+        self.save_dir = Path(save_dir) if save_dir else None
+        self.resume = resume
+        self.keep_checkpoints = keep_checkpoints
+        self.task_id = task_id
+        self.label_names = list(label_names) if label_names else None
+        self.model: Any = None
+        self.head = "auto"
+        self.n_params: int | None = None
+        self.seed: int | None = None
+        self.meta: dict[str, Any] = {}
+
+    # --- Predictor ------------------------------------------------------------------------
+    def fit(self, train: Dataset, validation: Dataset | None, *, num_labels: int, seed: int) -> "FineTunePredictor":
+        """Fine-tune on `train`, early-stop on `validation`; keep the best model (and save it)."""
+        from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
+        from transformers.trainer_utils import get_last_checkpoint
+
+        cfg = self.cfg
+        self.seed = seed
+        names = self.label_names or _label_names(train, num_labels)
+        set_seed(seed)
+        model, self.head = build_model(self.spec, num_labels, names, random_init=self.random_init)
+        self.n_params = count_parameters(model)
+        if cfg.lora:
+            model = _lora_wrap(model, cfg, self.head)
+        train_ds, _ = self._encoded(train, with_labels=True)
+        val_ds, val_owner = self._encoded(validation, with_labels=True) if validation is not None and len(validation) else (None, None)
+        precision = pick_precision(cfg.precision)
+        ckpt_dir, temp = self._checkpoint_dir(seed)
+        args = TrainingArguments(
+            output_dir=str(ckpt_dir), num_train_epochs=cfg.epochs, learning_rate=cfg.lr, weight_decay=cfg.weight_decay,
+            warmup_steps=cfg.warmup_ratio, lr_scheduler_type=cfg.scheduler,
+            per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.eval_batch_size or 2 * cfg.batch_size,
+            gradient_accumulation_steps=cfg.grad_accum,
+            eval_strategy="epoch" if val_ds is not None else "no", save_strategy="epoch", logging_strategy="epoch",
+            load_best_model_at_end=val_ds is not None, metric_for_best_model=cfg.select_metric,
+            greater_is_better=cfg.select_metric != "loss", save_total_limit=2,
+            seed=seed, data_seed=seed, bf16=precision == "bf16", fp16=precision == "fp16",
+            use_cpu=not torch.cuda.is_available(),
+            train_sampling_strategy="group_by_length" if cfg.group_by_length else "random", length_column_name="length",
+            remove_unused_columns=False, label_names=["labels"], report_to="none", disable_tqdm=not cfg.progress,
+            dataloader_num_workers=cfg.num_workers,
+        )
+        callbacks = [EarlyStoppingCallback(early_stopping_patience=cfg.patience)] if val_ds is not None and cfg.patience > 0 else []
+        trainer = _trainer_class()(
+            model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds, data_collator=self._collator(precision),
+            processing_class=self.tokenizer, callbacks=callbacks,
+            compute_metrics=_eval_metrics(val_owner, len(validation) if validation is not None else 0, num_labels),
+            weights=class_weights(np.asarray(train_ds["labels"]), num_labels) if cfg.class_weights else None,
+        )
+        last = get_last_checkpoint(str(ckpt_dir)) if self.resume and ckpt_dir.is_dir() else None
+        trainer.train(resume_from_checkpoint=last)
+        model = trainer.model
+        if cfg.lora:
+            model = model.merge_and_unload()
+        self.model = model.eval()
+        self.meta = self._meta(names, num_labels)
+        if self.save_dir is not None and trainer.is_world_process_zero():
+            self.save(self.save_dir)
+        if temp or not self.keep_checkpoints:
+            shutil.rmtree(ckpt_dir, ignore_errors=True)
+        return self
+
+    def predict_proba(self, data: Dataset) -> np.ndarray:
+        """Class probabilities per sequence (window logits averaged first when `windows`)."""
+        logits = self.predict_logits(list(data["sequence"]))
+        return softmax(logits)
+
+    def predict_logits(self, sequences: list[str], batch_size: int | None = None) -> np.ndarray:
+        """Pooled logits (n, k) for raw DNA strings."""
+        if self.model is None:
+            raise RuntimeError("predict before fit (or load_finetuned)")
+        cols, owner = encode_split(self.adapter, sequences, None, self.max_length, self.cfg.windows, self.cfg.window_stride)
+        collate = self._collator(pick_precision(self.cfg.precision))
+        model = self.model.eval()
+        device = next(model.parameters()).device
+        bs = batch_size or self.cfg.eval_batch_size or 2 * self.cfg.batch_size
+        order = np.argsort([len(x) for x in cols["input_ids"]], kind="stable")
+        out = np.zeros((len(order), int(self.meta.get("num_labels") or model.config.num_labels)), dtype=np.float64)
+        with torch.no_grad():
+            for i in range(0, len(order), bs):
+                idx = order[i:i + bs]
+                batch = collate([{"input_ids": cols["input_ids"][j]} for j in idx])
+                batch = {k: v.to(device) for k, v in batch.items()}
+                with torch.autocast(device.type, dtype=_autocast_dtype(self.cfg.precision), enabled=device.type == "cuda"):
+                    result = model(**batch)
+                logits = result["logits"] if isinstance(result, dict) else result[0]
+                out[idx] = logits.float().cpu().numpy()
+        return pool_logits(out, owner, len(sequences))
+
+    def info(self) -> dict[str, Any]:
+        """The results' `model` block."""
+        return {"id": self.model_id, "revision": self.spec.revision, "n_params": self.n_params,
+                "adapter": self.adapter.name, "trust_remote_code": self.spec.trust_remote_code,
+                "random_init": self.random_init}
+
+    # --- persistence --------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """`save_pretrained` model + tokenizer + `phenoseq.json` into `path`."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(path)
+        self.tokenizer.save_pretrained(path)
+        (path / META_FILE).write_text(json.dumps(self.meta, indent=2) + "\n")
+        return path
+
+    # --- internals ------------------------------------------------------------------------
+    def _encoded(self, split: Dataset, with_labels: bool) -> tuple[Dataset, np.ndarray]:
+        labels = split["label"] if with_labels else None
+        cols, owner = encode_split(self.adapter, list(split["sequence"]), labels, self.max_length,
+                                   self.cfg.windows, self.cfg.window_stride)
+        return Dataset.from_dict(cols), owner
+
+    def _collator(self, precision: str) -> PadCollator:
+        tok = self.tokenizer
+        pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+        return PadCollator(pad, getattr(tok, "padding_side", "right"), multiple_of=8 if precision != "fp32" else None,
+                           attention_mask=self.adapter.uses_attention_mask)
+
+    def _checkpoint_dir(self, seed: int) -> tuple[Path, bool]:
+        if self.output_dir is None:
+            return Path(tempfile.mkdtemp(prefix="phenoseq-ckpt-")), True
+        return self.output_dir / f"seed-{seed}", False
+
+    def _meta(self, names: list[str], num_labels: int) -> dict[str, Any]:
+        return {"format": FINETUNED_FORMAT, "adapter": self.adapter.name, "model_id": self.model_id,
+                "revision": self.spec.revision, "task": self.task_id, "label_names": names, "num_labels": num_labels,
+                "max_length": self.max_length, "windows": self.cfg.windows, "window_stride": self.cfg.window_stride,
+                "head": self.head, "pooling": self.adapter.pooling, "trust_remote_code": self.spec.trust_remote_code,
+                "random_init": self.random_init, "seed": self.seed, "n_params": self.n_params, "config": asdict(self.cfg)}
+
+
+def _label_names(split: Dataset, num_labels: int) -> list[str]:
+    feature = split.features.get("label")
+    names = getattr(feature, "names", None)
+    return list(names) if names and len(names) == num_labels else [str(i) for i in range(num_labels)]
+
+
+def _autocast_dtype(precision: str) -> torch.dtype:
+    return torch.float16 if pick_precision(precision) == "fp16" else torch.bfloat16
+
+
+def _eval_metrics(owner: np.ndarray | None, n: int, num_labels: int) -> Any:
+    """Trainer `compute_metrics`: window logits pooled per sequence, then the suite metrics."""
+    def compute(pred: Any) -> dict[str, float]:
+        logits = pred.predictions[0] if isinstance(pred.predictions, tuple) else pred.predictions
+        labels = np.asarray(pred.label_ids)
+        if owner is not None and len(owner) == len(labels):
+            seq_labels = np.zeros(n, dtype=np.int64)
+            seq_labels[owner] = labels
+            probs = softmax(pool_logits(logits, owner, n))
+        else:
+            seq_labels, probs = labels, softmax(logits)
+        metrics = compute_metrics(seq_labels, probs, num_labels)
+        return {k: v for k, v in metrics.items() if v is not None}
+    return compute
+
+
+def load_finetuned(path: str | Path) -> FineTunePredictor:
+    """A fitted predictor from a `save_dir`: `.model`, `.tokenizer`, `.adapter`, `.meta`, `.predict_proba`."""
+    from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+
+    path = Path(path)
+    meta_path = path / META_FILE
+    if not meta_path.is_file():
+        raise ModelError(f"'{path}' is not a fine-tuned PhenoSeq model (no {META_FILE})")
+    meta = json.loads(meta_path.read_text())
+    trust = bool(meta.get("trust_remote_code"))
+    config = AutoConfig.from_pretrained(path, trust_remote_code=trust)
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
+    self = FineTunePredictor.__new__(FineTunePredictor)
+    self.cfg = FineTuneConfig.from_dict(meta.get("config", {}))
+    self.model_id, self.random_init, self.task_id = meta["model_id"], bool(meta.get("random_init")), meta.get("task")
+    self.adapter = adapter_class(meta["adapter"])(tokenizer, config)
+    self.tokenizer, self.max_length, self.head = tokenizer, int(meta["max_length"]), meta.get("head", "auto")
+    self.label_names, self.seed, self.n_params, self.meta = meta["label_names"], meta.get("seed"), meta.get("n_params"), meta
+    self.output_dir = self.save_dir = None
+    self.resume = self.keep_checkpoints = False
+    from benchmark.models.registry import ModelSpec
+
+    self.spec = ModelSpec(meta["model_id"], str(path), config, tokenizer, self.adapter, trust, meta.get("revision"))
+    if self.head == "pooled":
+        model = PooledClassifier(AutoModel.from_pretrained(path, trust_remote_code=trust), int(meta["num_labels"]), meta["pooling"])
+        model.load_head(path)
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(path, trust_remote_code=trust)
+    self.model = model.eval()
+    return self

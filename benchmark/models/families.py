@@ -1,0 +1,77 @@
+"""Families recognised from their config: DNABERT-2, HyenaDNA, Caduceus (remote code) and GPT-2-style BPE."""
+from __future__ import annotations
+
+from typing import Any
+
+from benchmark.models.base import Adapter
+
+
+def _auto_map_text(config: Any) -> str:
+    auto_map = getattr(config, "auto_map", None) or {}
+    return " ".join(str(v) for v in auto_map.values()) if isinstance(auto_map, dict) else str(auto_map)
+
+
+class DNABERT2(Adapter):
+    """DNABERT-2: BPE over raw DNA, BERT with ALiBi (remote code)."""
+
+    name = "dnabert-2"
+    description = "DNABERT-2: BPE tokens, ALiBi BERT (remote code), [CLS] pooling"
+    needs_remote_code = True
+    pooling = "cls"
+
+    @classmethod
+    def matches(cls, config: Any, tokenizer: Any) -> bool:
+        name = str(getattr(config, "_name_or_path", "") or getattr(config, "name_or_path", "")).lower()
+        return "bert_layers" in _auto_map_text(config) or "dnabert-2" in name or "dnabert2" in name
+
+
+class HyenaDNA(Adapter):
+    """HyenaDNA: character tokens, long context, no attention mask, left padding (remote code)."""
+
+    name = "hyenadna"
+    description = "HyenaDNA: single-nucleotide tokens, long context (remote code), last-token pooling"
+    needs_remote_code = True
+    pooling = "last"
+    uses_attention_mask = False
+    default_max_length = 1024
+
+    @classmethod
+    def matches(cls, config: Any, tokenizer: Any) -> bool:
+        return getattr(config, "model_type", "") == "hyenadna"
+
+
+class Caduceus(Adapter):
+    """Caduceus: character tokens, bidirectional Mamba, no attention mask (remote code)."""
+
+    name = "caduceus"
+    description = "Caduceus: single-nucleotide tokens, RC-equivariant Mamba (remote code), mean pooling"
+    needs_remote_code = True
+    pooling = "mean"
+    uses_attention_mask = False
+    default_max_length = 1024
+
+    @classmethod
+    def matches(cls, config: Any, tokenizer: Any) -> bool:
+        return getattr(config, "model_type", "") == "caduceus"
+
+
+DECODER_TYPES = frozenset({"gpt2", "gpt_neo", "gpt_neox", "gptj", "codegen", "llama", "mistral", "qwen2", "mamba"})
+
+
+class GPT2BPE(Adapter):
+    """GPT-2-style causal LM with a BPE tokenizer: pad = eos, right padding, last-token pooling."""
+
+    name = "gpt2-bpe"
+    description = "GPT-2-style BPE causal LM: pad = eos, last non-pad token pooling"
+    pooling = "last"
+
+    @classmethod
+    def matches(cls, config: Any, tokenizer: Any) -> bool:
+        return getattr(config, "model_type", "") in DECODER_TYPES
+
+    def prepare(self) -> None:
+        tok = self.tokenizer
+        if tok.eos_token is not None:
+            tok.pad_token = tok.eos_token
+        tok.padding_side = "right"
+        super().prepare()

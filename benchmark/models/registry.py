@@ -1,0 +1,157 @@
+"""One place that maps a model (config + tokenizer) to its adapter, and loads models.
+
+`load_model_spec(model_id)` resolves a local directory or Hub id (offline-aware) and
+picks the adapter; `build_model(spec, ...)` makes the sequence-classification model.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmark.models.base import Adapter, ModelError
+from benchmark.models.families import DNABERT2, GPT2BPE, Caduceus, HyenaDNA
+from benchmark.models.head import PooledClassifier
+from benchmark.models.kmer import DNABERTKmer, NucleotideTransformer
+
+ADAPTERS: tuple[type[Adapter], ...] = (HyenaDNA, Caduceus, DNABERT2, NucleotideTransformer, DNABERTKmer, GPT2BPE, Adapter)
+"""Checked in order; the first whose `matches` is true wins; `Adapter` (generic) always matches."""
+
+
+def list_adapters() -> list[dict[str, Any]]:
+    """Name, description and remote-code need of every adapter (for `bench ls`)."""
+    return [{"adapter": a.name, "description": a.description, "needs_remote_code": a.needs_remote_code}
+            for a in ADAPTERS]
+
+
+def adapter_class(name: str) -> type[Adapter]:
+    for cls in ADAPTERS:
+        if cls.name == name:
+            return cls
+    raise ModelError(f"unknown adapter '{name}' (adapters: {', '.join(a.name for a in ADAPTERS)})")
+
+
+def select_adapter(config: Any, tokenizer: Any, name: str | None = None) -> Adapter:
+    """The adapter for (config, tokenizer), or the one called `name`."""
+    if name:
+        return adapter_class(name)(tokenizer, config)
+    for cls in ADAPTERS:
+        if cls.matches(config, tokenizer):
+            return cls(tokenizer, config)
+    raise AssertionError("unreachable: generic adapter matches everything")
+
+
+def _offline() -> bool:
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE) or os.environ.get("TRANSFORMERS_OFFLINE", "0") not in ("", "0", "false")
+
+
+def _looks_like_path(model: str) -> bool:
+    """Hub ids are `name` or `org/name`; anything else is meant as a path."""
+    return model.startswith((".", "/", "~")) or model.count("/") > 1 or model.endswith("/") or os.sep != "/" and os.sep in model
+
+
+def resolve_source(model: str) -> str:
+    """A local directory (checked) or a Hub id (left to transformers)."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelError(f"model directory '{model}' has no config.json (not a transformers model)")
+        return str(path)
+    if _looks_like_path(model) or path.exists():
+        raise ModelError(f"model directory '{model}' does not exist")
+    return model
+
+
+def _load_error(model: str, exc: Exception) -> ModelError:
+    text = str(exc)
+    if "trust_remote_code" in text:
+        return ModelError(f"model '{model}' needs its own code from the Hub; rerun with --trust-remote-code if you trust it")
+    if _offline():
+        return ModelError(f"cannot resolve model '{model}': not a local directory and not in the Hugging Face cache "
+                          "(offline mode, HF_HUB_OFFLINE=1)")
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return ModelError(f"cannot load model '{model}': {first}")
+
+
+@dataclass
+class ModelSpec:
+    """A resolved model: where it comes from, its config, tokenizer and adapter."""
+
+    model_id: str
+    source: str
+    config: Any
+    tokenizer: Any
+    adapter: Adapter
+    trust_remote_code: bool
+    revision: str | None = None
+
+
+def load_model_spec(model: str, trust_remote_code: bool = False, adapter: str | None = None,
+                    revision: str | None = None) -> ModelSpec:
+    """Resolve `model` (local dir or Hub id) into config + tokenizer + adapter; one-line errors."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    source = resolve_source(model)
+    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
+    if revision:
+        kwargs["revision"] = revision
+    try:
+        config = AutoConfig.from_pretrained(source, **kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+    except (OSError, ValueError, KeyError) as exc:
+        raise _load_error(model, exc) from None
+    chosen = select_adapter(config, tokenizer, adapter)
+    if chosen.needs_remote_code and not trust_remote_code:
+        raise ModelError(f"model '{model}' ({chosen.name}) needs its own code from the Hub; rerun with --trust-remote-code")
+    if revision is None:
+        revision = getattr(config, "_commit_hash", None)
+    return ModelSpec(model, source, config, tokenizer, chosen, trust_remote_code, revision)
+
+
+def has_sequence_classification(config: Any) -> bool:
+    """Whether `AutoModelForSequenceClassification` knows this config (natively or via auto_map)."""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING
+
+    auto_map = getattr(config, "auto_map", None) or {}
+    if isinstance(auto_map, dict) and "AutoModelForSequenceClassification" in auto_map:
+        return True
+    try:
+        return type(config) in MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING
+    except Exception:  # pragma: no cover - defensive
+        return False
+
+
+def build_model(spec: ModelSpec, num_labels: int, label_names: list[str] | None = None,
+                random_init: bool = False) -> tuple[Any, str]:
+    """Sequence-classification model for `spec` and its head kind (`auto` or `pooled`).
+
+    `random_init` builds the same architecture from the config with fresh weights.
+    """
+    from transformers import AutoModel, AutoModelForSequenceClassification
+
+    config = spec.config
+    config.num_labels = num_labels
+    names = list(label_names) if label_names else [str(i) for i in range(num_labels)]
+    config.id2label = dict(enumerate(names))
+    config.label2id = {n: i for i, n in enumerate(names)}
+    if spec.tokenizer.pad_token_id is not None:
+        config.pad_token_id = spec.tokenizer.pad_token_id
+    trust = spec.trust_remote_code
+    try:
+        if has_sequence_classification(config):
+            if random_init:
+                return AutoModelForSequenceClassification.from_config(config, trust_remote_code=trust), "auto"
+            return AutoModelForSequenceClassification.from_pretrained(spec.source, config=config, trust_remote_code=trust,
+                                                                      revision=spec.revision), "auto"
+        backbone = (AutoModel.from_config(config, trust_remote_code=trust) if random_init
+                    else AutoModel.from_pretrained(spec.source, config=config, trust_remote_code=trust, revision=spec.revision))
+    except (OSError, ValueError) as exc:
+        raise _load_error(spec.model_id, exc) from None
+    return PooledClassifier(backbone, num_labels, pooling=spec.adapter.pooling), "pooled"
+
+
+def count_parameters(model: Any) -> int:
+    return int(sum(p.numel() for p in model.parameters()))
