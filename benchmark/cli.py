@@ -1,8 +1,193 @@
-"""Commands of this package for `bench` (filled in by its owner)."""
+"""`bench run` (fine-tune a model on a task, several seeds) and `bench ls` (tasks and adapters).
+
+A thin layer over `benchmark.finetune` and `benchmark.runner.run_predictor`: user errors
+(unknown model or task, bad CSV, illegal characters, max length too large) print one line
+and exit 2 before anything is written; results are written only after every seed is done.
+"""
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+err = Console(stderr=True)
+out = Console()
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Exception types whose message is shown as one line (no traceback)."""
+    from benchmark.byo import DataError
+    from benchmark.models import ModelError
+    from benchmark.tasks import TaskError
+
+    types: list[type[Exception]] = [DataError, ModelError, TaskError]
+    try:
+        from loaders.api import DatasetError
+
+        types.append(DatasetError)
+    except ImportError:  # pragma: no cover - loaders always present in the distribution
+        pass
+    return tuple(types)
+
+
+def fail(message: str) -> None:
+    """Print `error: <one line>` to stderr and exit 2."""
+    err.print(f"[red]error:[/red] {' '.join(str(message).split())}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def quiet_transformers() -> None:
+    """No weight-loading reports or shard progress bars (training progress stays)."""
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()
+    except Exception:  # pragma: no cover
+        pass
+
+
+def limit_task(task: Any, limit: int, seed: int = 0) -> Any:
+    """At most `limit` rows per split (seeded shuffle); the fingerprint is recomputed for the new test split."""
+    from datasets import DatasetDict
+
+    from loaders.fingerprint import fingerprint_split
+
+    data = DatasetDict({k: (v.shuffle(seed=seed).select(range(min(limit, len(v)))) if len(v) > limit else v)
+                        for k, v in task.data.items()})
+    task.data = data
+    task.fingerprint = fingerprint_split(data["test"])
+    task.meta = {**task.meta, "limit": limit}
+    return task
+
+
+def summary_table(results: dict[str, Any], title: str) -> Table:
+    """Rich table: one row per metric, mean ± sd over seeds."""
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("mean ± sd", justify="right")
+    table.add_column("n", justify="right")
+    for name, s in results["summary"].items():
+        value = "—" if s["mean"] is None else f"{s['mean']:.4f} ± {s['sd']:.4f}"
+        table.add_row(name, value, str(s["n"]))
+    return table
+
+
+def is_main_process() -> bool:
+    """Rank 0 (or not distributed) under `accelerate launch` / `torchrun`."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def run(
+    model: str = typer.Option(..., "--model", "-m", help="Hub id or local model directory."),
+    task: str = typer.Option(..., "--task", "-t", help="<dataset>/<config>, csv:PATH or fasta:PATH."),
+    seeds: int = typer.Option(3, "--seeds", min=1, help="Number of seeds (0..N-1)."),
+    epochs: float = typer.Option(3.0, "--epochs", help="Maximum epochs (early stopping on validation loss)."),
+    lr: float = typer.Option(2e-5, "--lr", help="Peak learning rate (AdamW, warmup then cosine)."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1),
+    max_length: int | None = typer.Option(None, "--max-length", help="Tokens per input (default: min(model max, family default))."),
+    lora: bool = typer.Option(False, "--lora", help="Train LoRA adapters (peft) instead of all weights."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="At most N rows per split (quick runs)."),
+    output: Path = typer.Option(Path("results"), "--output", "-o", help="Results directory."),
+    windows: bool = typer.Option(False, "--windows", help="Sliding windows with pooled logits instead of head+tail truncation."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow the model's own code (recorded in results)."),
+    source: str | None = typer.Option(None, "--source", help="Dataset source: grch38 (default) or demo."),
+    weight_decay: float = typer.Option(0.01, "--weight-decay"),
+    warmup: float = typer.Option(0.1, "--warmup", help="Warmup fraction of the training steps."),
+    patience: int = typer.Option(3, "--patience", help="Early-stopping patience in epochs (0: off)."),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16/fp16 on GPU, fp32 on CPU), fp32, bf16, fp16."),
+    adapter: str | None = typer.Option(None, "--adapter", help="Force a model adapter (see `bench ls`)."),
+    random_init: bool = typer.Option(False, "--random-init", help="Same architecture, freshly initialised weights."),
+    resume: bool = typer.Option(False, "--resume", help="Continue each seed from its last checkpoint under OUTPUT/checkpoints."),
+    save_models: bool = typer.Option(True, "--save-models/--no-save-models", help="Save each seed's model under OUTPUT/models."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Fine-tune MODEL on TASK for several seeds; write results JSON + predictions parquet."""
+    quiet_transformers()
+    from benchmark.byo import check_task_sequences
+    from benchmark.finetune import FineTuneConfig, FineTunePredictor, pick_precision
+    from benchmark.runner import results_stem, run_predictor
+    from benchmark.tasks import load_task
+
+    errors = user_errors()
+    try:
+        cfg = FineTuneConfig(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_ratio=warmup, batch_size=batch_size,
+                             max_length=max_length, windows=windows, patience=patience, lora=lora, precision=precision,
+                             progress=progress)
+        pick_precision(precision)
+        the_task = load_task(task, source=source)
+        if limit:
+            the_task = limit_task(the_task, limit)
+        check_task_sequences(the_task)
+        stem = results_stem(the_task.id, model) + ("__random-init" if random_init else "")
+        main = is_main_process()
+        out_dir = output if main else Path(tempfile.mkdtemp(prefix="phenoseq-rank-"))
+
+        def make(seed: int) -> FineTunePredictor:
+            return FineTunePredictor(
+                model, cfg, trust_remote_code=trust_remote_code, random_init=random_init, adapter=adapter,
+                output_dir=out_dir / "checkpoints" / stem, resume=resume, task_id=the_task.id,
+                save_dir=(out_dir / "models" / stem / f"seed-{seed}") if save_models and main else None,
+                label_names=the_task.label_names)
+
+        first = make(0)  # resolves the model and checks --max-length before any training
+        run_config = {
+            "epochs": epochs, "lr": lr, "weight_decay": weight_decay, "warmup_ratio": warmup, "scheduler": cfg.scheduler,
+            "batch_size": batch_size, "max_length": first.max_length, "truncation": "windows" if windows else "head+tail",
+            "lora": lora, "patience": patience, "class_weighted_loss": cfg.class_weights, "group_by_length": cfg.group_by_length,
+            "precision": pick_precision(precision), "limit": limit, "random_init": random_init,
+            "trust_remote_code": trust_remote_code, "source": the_task.source, "seeds": list(range(seeds)),
+        }
+        made = {0: first}
+
+        def on_seed(seed: int, entry: dict[str, Any]) -> None:
+            if main:
+                m = entry["metrics"]
+                err.print(f"seed {seed}: accuracy {m['accuracy']:.4f}  mcc {m['mcc']:.4f}  ({entry['train_seconds']:.1f}s)")
+
+        results, path = run_predictor(lambda s: made.pop(s, None) or make(s), the_task, list(range(seeds)), out_dir,
+                                      run_config, stem=stem, on_seed=on_seed)
+    except errors as exc:
+        fail(str(exc))
+        return
+    if main:
+        out.print(summary_table(results, f"{the_task.id} · {model} · {seeds} seed(s)"))
+        out.print(f"results: {path}")
+
+
+def ls() -> None:
+    """List tasks and model adapters."""
+    from benchmark.models import list_adapters
+    from benchmark.tasks import list_tasks
+
+    tasks = Table(title="tasks")
+    for col in ("task", "classes", "sources", "description"):
+        tasks.add_column(col)
+    try:
+        for row in list_tasks():
+            tasks.add_row(row["task"], ", ".join(row["classes"]), ", ".join(row["sources"]), row["description"])
+    except (ImportError, AttributeError) as exc:
+        err.print(f"note: task registry unavailable ({exc})")
+    tasks.add_row("csv:PATH", "from the file", "—", "your own CSV: sequence,label[,split]")
+    tasks.add_row("fasta:PATH", "from the headers", "—", "your own FASTA: >ID label=NAME [split=...]")
+    out.print(tasks)
+    adapters = Table(title="model adapters")
+    for col in ("adapter", "remote code", "description"):
+        adapters.add_column(col)
+    for row in list_adapters():
+        adapters.add_row(row["adapter"], "yes" if row["needs_remote_code"] else "no", row["description"])
+    out.print(adapters)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the root `bench` app."""
+    """Add `run` and `ls` to the root `bench` app."""
+    app.command("run")(run)
+    app.command("ls")(ls)

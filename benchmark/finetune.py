@@ -198,6 +198,10 @@ class FineTunePredictor:
             compute_metrics=_eval_metrics(val_owner, len(validation) if validation is not None else 0, num_labels),
             weights=class_weights(np.asarray(train_ds["labels"]), num_labels) if cfg.class_weights else None,
         )
+        if not cfg.progress:
+            from transformers.trainer_callback import PrinterCallback
+
+            trainer.remove_callback(PrinterCallback)
         last = get_last_checkpoint(str(ckpt_dir)) if self.resume and ckpt_dir.is_dir() else None
         trainer.train(resume_from_checkpoint=last)
         model = trainer.model
@@ -209,6 +213,9 @@ class FineTunePredictor:
             self.save(self.save_dir)
         if temp or not self.keep_checkpoints:
             shutil.rmtree(ckpt_dir, ignore_errors=True)
+            for parent in (ckpt_dir.parent, ckpt_dir.parent.parent) if not temp else ():
+                if parent.is_dir() and not any(parent.iterdir()):
+                    parent.rmdir()
         return self
 
     def predict_proba(self, data: Dataset) -> np.ndarray:

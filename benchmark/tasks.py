@@ -90,7 +90,14 @@ def task_from_dir(dataset_dir: str | Path, config: str, task_id: str | None = No
 
 
 def load_task(task_id: str, source: str | None = None, cache_dir: str | Path | None = None) -> Task:
-    """Resolve a task id, building its dataset on first use."""
+    """Resolve a task id, building its dataset on first use.
+
+    `csv:PATH` and `fasta:PATH` load the user's own file instead (see `benchmark.byo`).
+    """
+    if task_id.startswith(("csv:", "fasta:")):
+        from benchmark.byo import load_byo_task
+
+        return load_byo_task(task_id)
     name, config = parse_task_id(task_id)
     path = loaders.build_dataset(name, source=source, cache_dir=cache_dir)
     return task_from_dir(path, config, task_id=task_id)

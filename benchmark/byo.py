@@ -1,0 +1,198 @@
+"""Bring your own data: `csv:path` and `fasta:path` tasks in the suite's row schema.
+
+CSV: columns `sequence`, `label` and optionally `split` (train/validation/test) and `id`.
+FASTA: labels in the headers, `>ID label=NAME [split=train]` or `>ID|NAME`.
+Without a split, a stratified 80/10/10 split is drawn with a fixed seed (default 0), so
+every model seed sees the same split. Sequences are upper-cased and must be ACGTN.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from datasets import Dataset, DatasetDict
+
+from benchmark.tasks import Task
+from loaders.fingerprint import fingerprint_split
+from loaders.schema import features
+
+PREFIXES = ("csv:", "fasta:")
+ALLOWED = frozenset("ACGTN")
+SPLIT_NAMES = {"train": "train", "validation": "validation", "valid": "validation", "val": "validation",
+               "dev": "validation", "test": "test"}
+DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+
+
+class DataError(ValueError):
+    """A user-facing data problem (missing column, bad sequence...); one-line message."""
+
+
+def is_byo(task_id: str) -> bool:
+    return task_id.startswith(PREFIXES)
+
+
+def illegal_characters(seq: str) -> str:
+    """The distinct characters of `seq` outside ACGTN, in order of appearance."""
+    return "".join(dict.fromkeys(c for c in seq if c not in ALLOWED))
+
+
+def check_sequences(ids: list[str], sequences: list[str], where: str) -> None:
+    """Raise `DataError` naming the first sequence that is empty or not ACGTN."""
+    for rid, seq in zip(ids, sequences):
+        if not seq:
+            raise DataError(f"{where}: sequence '{rid}' is empty")
+        bad = illegal_characters(seq)
+        if bad:
+            shown = ", ".join(repr(c) for c in bad[:5])
+            raise DataError(f"{where}: sequence '{rid}' contains illegal character(s) {shown} (allowed: A, C, G, T, N)")
+
+
+def check_task_sequences(task: Task) -> None:
+    """`check_sequences` over every split of a task."""
+    for split, ds in task.data.items():
+        check_sequences(list(ds["id"]), list(ds["sequence"]), f"{task.id} [{split}]")
+
+
+def _label_names(labels: list[str]) -> list[str]:
+    uniq = sorted(set(labels))
+    if all(re.fullmatch(r"-?\d+", x) for x in uniq):
+        uniq = sorted(uniq, key=int)
+    return uniq
+
+
+def seeded_split(labels: list[int], seed: int = 0, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> list[str]:
+    """Stratified train/validation/test assignment, reproducible for a given seed."""
+    rng = np.random.default_rng(seed)
+    out = [""] * len(labels)
+    arr = np.asarray(labels)
+    for cls in sorted(set(labels)):
+        idx = np.flatnonzero(arr == cls)
+        idx = idx[rng.permutation(len(idx))]
+        n = len(idx)
+        n_test = max(1, int(round(fractions[2] * n))) if n >= 3 else 0
+        n_val = max(1, int(round(fractions[1] * n))) if n >= 3 else 0
+        for j, i in enumerate(idx):
+            out[i] = "test" if j < n_test else "validation" if j < n_test + n_val else "train"
+    return out
+
+
+def rows_to_task(records: pd.DataFrame, task_id: str, name: str, kind: str, where: str, split_seed: int = 0) -> Task:
+    """A Task from columns id, sequence, label (strings) and optional split."""
+    if records.empty:
+        raise DataError(f"{where}: no sequences")
+    ids = records["id"].astype(str).tolist()
+    dup = records["id"][records["id"].duplicated()].tolist()
+    if dup:
+        raise DataError(f"{where}: duplicate id '{dup[0]}'")
+    seqs = [s.strip().upper() for s in records["sequence"].astype(str)]
+    check_sequences(ids, seqs, where)
+    raw_labels = [str(x).strip() for x in records["label"]]
+    names = _label_names(raw_labels)
+    if len(names) < 2:
+        raise DataError(f"{where}: need at least 2 classes, found {names}")
+    index = {n: i for i, n in enumerate(names)}
+    labels = [index[x] for x in raw_labels]
+    if "split" in records.columns:
+        splits = [SPLIT_NAMES.get(str(s).strip().lower(), "?") for s in records["split"]]
+        bad = [s for s, m in zip(records["split"], splits) if m == "?"]
+        if bad:
+            raise DataError(f"{where}: unknown split '{bad[0]}' (use train, validation or test)")
+        for needed in ("train", "test"):
+            if needed not in splits:
+                raise DataError(f"{where}: the split column has no '{needed}' rows")
+    else:
+        splits = seeded_split(labels, split_seed)
+        if "test" not in splits or "train" not in splits:
+            raise DataError(f"{where}: too few sequences per class to split (need at least 3 per class)")
+    rows: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
+    for rid, seq, lab, sp in zip(ids, seqs, labels, splits):
+        gc = (seq.count("G") + seq.count("C")) / len(seq)
+        rows[sp].append({"id": rid, "sequence": seq, "label": lab, "chrom": ".", "start": 0, "end": len(seq),
+                         "strand": "+", "length": len(seq), "gc": gc, "source": kind, "cluster": rid})
+    feats = features(names)
+    data = DatasetDict({k: Dataset.from_list(v, features=feats) for k, v in rows.items() if v})
+    return Task(id=task_id, dataset_name=name, config=kind, data=data, label_names=names,
+                fingerprint=fingerprint_split(data["test"]), source=kind, synthetic=False,
+                meta={"path": where, "split_seed": None if "split" in records.columns else split_seed})
+
+
+def read_csv_records(path: Path) -> pd.DataFrame:
+    """CSV -> DataFrame with id, sequence, label[, split]; one-line errors for missing columns/values."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read CSV ({str(exc).strip().splitlines()[0] if str(exc).strip() else 'empty'})") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    for col in ("sequence", "label"):
+        if col not in frame.columns:
+            raise DataError(f"{path}: missing column '{col}' (found: {', '.join(frame.columns) or 'none'}; "
+                            "need sequence,label[,split])")
+    for col in ("sequence", "label"):
+        empty = frame.index[frame[col].str.strip() == ""].tolist()
+        if empty:
+            raise DataError(f"{path}: row {empty[0] + 2} has no {col}")
+    if "id" not in frame.columns:
+        frame["id"] = [f"{path.stem}:{i}" for i in range(len(frame))]
+    return frame
+
+
+_LABEL = re.compile(r"(?:^|\s)label=(\S+)")
+_SPLIT = re.compile(r"(?:^|\s)split=(\S+)")
+
+
+def read_fasta_records(path: Path) -> pd.DataFrame:
+    """FASTA -> DataFrame; labels from `label=NAME` in the header or `>ID|NAME`."""
+    records: list[dict[str, str]] = []
+    header: str | None = None
+    chunks: list[str] = []
+
+    def flush(lineno: int) -> None:
+        if header is None:
+            return
+        first = header.split()[0] if header.split() else ""
+        m = _LABEL.search(header)
+        if m:
+            rid, label = first, m.group(1)
+        elif "|" in first:
+            rid, label = first.rsplit("|", 1)
+        else:
+            raise DataError(f"{path}: header '>{header}' (line {lineno}) has no label (use '>ID label=NAME' or '>ID|NAME')")
+        rec = {"id": rid, "sequence": "".join(chunks), "label": label}
+        s = _SPLIT.search(header)
+        if s:
+            rec["split"] = s.group(1)
+        records.append(rec)
+
+    start = 0
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith(">"):
+                flush(start)
+                header, chunks, start = line[1:].strip(), [], lineno
+            elif header is None:
+                raise DataError(f"{path}: not FASTA (line {lineno} comes before any '>' header)")
+            else:
+                chunks.append(line)
+    flush(start)
+    frame = pd.DataFrame(records)
+    if "split" in frame.columns and frame["split"].isna().any():
+        raise DataError(f"{path}: some headers have split= and some do not")
+    return frame
+
+
+def load_byo_task(task_id: str, split_seed: int = 0) -> Task:
+    """`csv:path` or `fasta:path` -> Task (see module docstring)."""
+    kind, _, raw = task_id.partition(":")
+    if kind not in ("csv", "fasta") or not raw:
+        raise DataError(f"task '{task_id}': expected csv:PATH or fasta:PATH")
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise DataError(f"{kind} file '{raw}' does not exist")
+    frame = read_csv_records(path) if kind == "csv" else read_fasta_records(path)
+    return rows_to_task(frame, task_id, path.stem, kind, str(path), split_seed)

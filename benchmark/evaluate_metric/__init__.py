@@ -1,0 +1,1 @@
+"""Local `evaluate` module of the suite's metrics: `evaluate.load(<this folder>)` (see evaluate_metric.py)."""
