@@ -1,0 +1,178 @@
+"""The shared build: inputs → labelled intervals → sequences → clusters → splits → export.
+
+`build(recipe, source, ...)` is the only entry; each step is a function of the previous
+step's output, so the same inputs and params always give the same bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+
+from loaders import cluster as clustering
+from loaders import splits as splitting
+from loaders.api import DatasetError, cache_dir as default_cache, dataset_dir
+from loaders.card import render_card
+from loaders.export import write_built
+from loaders.formats import is_primary
+from loaders.genome import Genome
+from loaders.recipe import BuildContext, Recipe, SourceFile
+from loaders.schema import SPLITS
+from loaders.sequences import extract_rows, resolve_duplicates
+
+console = Console(stderr=True)
+
+COMMON_DEFAULTS: dict[str, Any] = {
+    "seed": 42,
+    "min_length": 150,
+    "n_run": 1,
+    "split_by": "cluster",
+    "fractions": [0.7, 0.1, 0.2],
+    "test_chroms": None,
+    "validation_chroms": None,
+    "cluster_identity": 0.95,
+    "cluster_coverage": 0.8,
+    "cluster_search": True,
+    "max_per_class": None,
+    "threads": 2,
+    "allow_drift": False,
+}
+CHROM_HOLDOUT = {"demo": (["chr4"], ["chr3"]), "grch38": (["chr8"], ["chr9"])}
+NOT_IN_DIR_NAME = {"threads", "allow_drift"}
+
+
+def effective_params(recipe: Recipe, source: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Defaults (common, then recipe) overridden by `params`; unknown keys are an error."""
+    merged = {**COMMON_DEFAULTS, **dict(recipe.default_params)}
+    unknown = sorted(set(params) - set(merged))
+    if unknown:
+        raise DatasetError(f"{recipe.name}: unknown build parameter(s) {', '.join(unknown)}")
+    merged.update({k: v for k, v in params.items() if v is not None})
+    test, val = CHROM_HOLDOUT.get(source, (["chr8"], ["chr9"]))
+    merged["test_chroms"] = list(merged["test_chroms"] or test)
+    merged["validation_chroms"] = list(merged["validation_chroms"] or val)
+    merged["fractions"] = [float(x) for x in merged["fractions"]]
+    if merged["split_by"] not in {"cluster", "chromosome"}:
+        raise DatasetError(f"split_by must be 'cluster' or 'chromosome', got {merged['split_by']!r}")
+    return merged
+
+
+def build_dir(recipe: Recipe, source: str, cache: Path | None, params: dict[str, Any]) -> Path:
+    """`<cache>/datasets/<source>/<name>`, with a params hash suffix for non-default builds."""
+    base = dataset_dir(recipe.name, source, cache)
+    defaults = effective_params(recipe, source, {})
+    diff = {k: v for k, v in params.items() if k not in NOT_IN_DIR_NAME and defaults.get(k) != v}
+    if not diff:
+        return base
+    tag = hashlib.sha256(json.dumps(diff, sort_keys=True).encode()).hexdigest()[:10]
+    return base.with_name(f"{base.name}--{tag}")
+
+
+def resolve_inputs(recipe: Recipe, source: str, cache: Path, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Local paths of every input (generating the demo world or downloading), and their provenance."""
+    from loaders.fetch import sha256_file
+
+    if source == "demo":
+        from loaders.demo import ensure_demo_world
+
+        paths: dict[str, Any] = dict(ensure_demo_world(cache))
+        meta = {k: {"file": Path(p).name, "sha256": sha256_file(p), "release": "phenoseq demo v1 (synthetic)",
+                    "license": "CC0-1.0 (generated)"} for k, p in paths.items()}
+        return paths, meta
+    from loaders.fetch import fetch
+
+    files: tuple[SourceFile, ...] = recipe.sources[source]
+    wanted = [f for f in files if not f.optional or f.key in set(params.get("optional_inputs") or [])]
+    paths, meta = {}, {}
+    for f in wanted:
+        p = fetch(f, cache, allow_drift=bool(params.get("allow_drift")))
+        paths[f.key] = p
+        meta[f.key] = {"url": f.url, "sha256": sha256_file(p), "release": f.release, "license": f.license}
+    return paths, meta
+
+
+def _cap_per_class(intervals: pd.DataFrame, cap: int | None, rng: np.random.Generator) -> pd.DataFrame:
+    if not cap:
+        return intervals
+    keep = []
+    for _, grp in intervals.groupby("label", sort=True):
+        idx = grp.index.to_numpy()
+        keep.append(np.sort(rng.choice(idx, size=min(cap, len(idx)), replace=False)) if len(idx) > cap else idx)
+    return intervals.loc[np.concatenate(keep)].reset_index(drop=True)
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("phenoseq-bench", "pandas", "numpy", "pyfaidx", "pybedtools", "datasets", "pyarrow"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "unknown"
+    out["mmseqs"] = clustering.mmseqs_version()
+    return out
+
+
+def assign_splits(rows: pd.DataFrame, params: dict[str, Any]) -> tuple[np.ndarray, dict[str, int]]:
+    """Split index per row, by cluster (stratified) or by held-out chromosome."""
+    if params["split_by"] == "chromosome":
+        split, moved = splitting.chromosome_split(rows["chrom"], rows["cluster"], params["test_chroms"],
+                                                  params["validation_chroms"])
+        return split, {"rows_moved_to_keep_clusters_whole": moved}
+    split = splitting.grouped_stratified_split(rows["cluster"].to_numpy(), rows["label"].to_numpy(),
+                                               params["fractions"], params["seed"])
+    return split, {}
+
+
+def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, rebuild: bool = False,
+          params: dict[str, Any] | None = None) -> Path:
+    """Build `recipe` from `source` into the cache (skipped when already built); return its directory."""
+    cache_path = default_cache(cache)
+    if source not in recipe.sources:
+        raise DatasetError(f"{recipe.name}: no '{source}' source (available: {', '.join(recipe.sources)})")
+    p = effective_params(recipe, source, dict(params or {}))
+    out = build_dir(recipe, source, cache, p)
+    if (out / "build.json").exists() and not rebuild:
+        return out
+    t0 = time.perf_counter()
+    console.log(f"[bold]{recipe.name}[/]: building from source '{source}' into {out}")
+    inputs, inputs_meta = resolve_inputs(recipe, source, cache_path, p)
+    genome = Genome(inputs["genome"], cache_path / "genomes")
+    try:
+        sizes = {c: n for c, n in genome.sizes.items() if is_primary(c)}
+        rng = np.random.default_rng(p["seed"])
+        ctx = BuildContext(inputs=inputs, params=p, rng=rng, chrom_sizes=sizes, source=source)
+        intervals = recipe.make_intervals(ctx)
+        intervals = _cap_per_class(intervals, p["max_per_class"], rng)
+        console.log(f"{len(intervals)} labelled intervals; extracting sequences")
+        rows, seq_stats = extract_rows(intervals, genome, recipe.name, p["min_length"], p["n_run"])
+    finally:
+        genome.close()
+    rows, dup_stats = resolve_duplicates(rows)
+    if rows.empty:
+        raise DatasetError(f"{recipe.name}: no sequences left after filtering (check inputs and min_length)")
+    console.log(f"{len(rows)} sequences; clustering with MMseqs2")
+    work = cache_path / "tmp"
+    work.mkdir(parents=True, exist_ok=True)
+    clusters = clustering.cluster(list(zip(rows["id"], rows["sequence"])), min_seq_id=p["cluster_identity"],
+                                  coverage=p["cluster_coverage"], threads=int(p["threads"]),
+                                  search=bool(p["cluster_search"]), work_dir=work)
+    rows["cluster"] = rows["id"].map(clusters)
+    split, split_stats = assign_splits(rows, p)
+    rows["split"] = np.asarray(SPLITS)[split]
+    stats = {**ctx.stats, **seq_stats, **dup_stats, **split_stats, "rows": int(len(rows)),
+             "clusters": int(rows["cluster"].nunique()),
+             "multi_member_clusters": int((rows["cluster"].value_counts() > 1).sum())}
+    info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo",
+            "params": {k: v for k, v in p.items() if k not in NOT_IN_DIR_NAME}, "inputs": inputs_meta,
+            "versions": _versions(), "stats": stats, "classes": list(recipe.classes)}
+    write_built(out, recipe, rows, info, lambda i: render_card(recipe, i))
+    console.log(f"[green]built[/] {recipe.name} ({source}) in {time.perf_counter() - t0:.1f}s: {len(rows)} rows")
+    return out

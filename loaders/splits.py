@@ -1,0 +1,62 @@
+"""Seeded train/validation/test assignment grouped by cluster (or by chromosome).
+
+Pure functions over arrays: no row of a cluster is ever on two sides of a split.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+SPLIT_NAMES = ("train", "validation", "test")
+
+
+def grouped_stratified_split(groups: Sequence[str], labels: Sequence[int], fractions: Sequence[float],
+                             seed: int) -> np.ndarray:
+    """Split index (0 train, 1 validation, 2 test) per row, whole groups at a time.
+
+    Groups are visited largest first (ties in a seeded random order); each goes to the
+    split whose per-label quota (fraction x label total) is most unfilled, weighted by
+    the group's label counts. Deterministic for a given seed.
+    """
+    groups = np.asarray(groups)
+    labels = np.asarray(labels, dtype=np.int64)
+    frac = np.asarray(fractions, dtype=np.float64)
+    frac = frac / frac.sum()
+    uniq, inverse = np.unique(groups, return_inverse=True)
+    n_labels = int(labels.max()) + 1 if len(labels) else 0
+    counts = np.zeros((len(uniq), n_labels), dtype=np.int64)
+    np.add.at(counts, (inverse, labels), 1)
+    totals = counts.sum(axis=0).astype(np.float64)
+    target = frac[:, None] * totals[None, :]
+    filled = np.zeros_like(target)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(uniq))
+    order = order[np.argsort(-counts[order].sum(axis=1), kind="stable")]
+    assign = np.zeros(len(uniq), dtype=np.int64)
+    safe = np.where(target > 0, target, 1.0)
+    for g in order:
+        c = counts[g]
+        score = ((target - filled) / safe * c[None, :]).sum(axis=1)
+        best = int(np.argmax(score))
+        assign[g] = best
+        filled[best] += c
+    return assign[inverse]
+
+
+def chromosome_split(chroms: Sequence[str], groups: Sequence[str], test_chroms: Sequence[str],
+                     validation_chroms: Sequence[str]) -> tuple[np.ndarray, int]:
+    """Hold out named chromosomes; a cluster spanning splits moves wholly to its most held-out side.
+
+    Returns the split index per row and how many rows were moved to keep clusters whole.
+    """
+    chroms = np.asarray(chroms)
+    groups = np.asarray(groups)
+    split = np.zeros(len(chroms), dtype=np.int64)
+    split[np.isin(chroms, list(validation_chroms))] = 1
+    split[np.isin(chroms, list(test_chroms))] = 2
+    uniq, inverse = np.unique(groups, return_inverse=True)
+    most = np.zeros(len(uniq), dtype=np.int64)
+    np.maximum.at(most, inverse, split)
+    new = most[inverse]
+    return new, int((new != split).sum())
