@@ -1,8 +1,74 @@
-"""Commands of this package for `bench` (filled in by its owner)."""
+"""`bench baseline <name> --task <task> --seeds 3`: score a baseline exactly like `bench run`."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+
+from baselines.random_init import BaselineError
+from baselines.registry import BASELINES, baseline_config, make_baseline
+from benchmark.runner import results_stem, run_predictor
+from benchmark.tasks import load_task
+
+err = Console(stderr=True)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    types: list[type[Exception]] = [BaselineError]
+    for mod, name in (("benchmark.tasks", "TaskError"), ("loaders.api", "DatasetError"), ("benchmark.models", "ModelError")):
+        try:
+            types.append(getattr(__import__(mod, fromlist=[name]), name))
+        except (ImportError, AttributeError):
+            pass
+    return tuple(types)
+
+
+def baseline(
+    name: str = typer.Argument(..., help=f"One of: {', '.join(BASELINES)}."),
+    task: str = typer.Option(..., "--task", "-t", help="<dataset>/<config>, e.g. herv_classification/binary."),
+    seeds: int = typer.Option(3, "--seeds", min=1, help="Number of seeds (0..N-1)."),
+    source: str | None = typer.Option(None, "--source", help="Dataset source: grch38 (default) or demo."),
+    output: Path = typer.Option(Path("results"), "--output", "-o", help="Results directory."),
+    model: str | None = typer.Option(None, "--model", "-m", help="random-init only: architecture to re-initialise."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="random-init only: allow the model's code."),
+    epochs: float = typer.Option(3.0, "--epochs", help="random-init only: maximum fine-tuning epochs."),
+) -> None:
+    """Fit baseline NAME on TASK for several seeds; write results JSON + predictions parquet."""
+    try:
+        if name not in BASELINES:
+            raise BaselineError(f"unknown baseline '{name}' (baselines: {', '.join(BASELINES)})")
+        if model and name != "random-init":
+            raise BaselineError(f"--model only applies to random-init, not '{name}'")
+        the_task = load_task(task, source=source)
+        options: dict[str, Any] = {}
+        if name == "random-init":
+            options = {"model": model, "config": {"epochs": epochs, "progress": False},
+                       "trust_remote_code": trust_remote_code, "task_id": the_task.id,
+                       "label_names": the_task.label_names}
+        first = make_baseline(name, **options)  # resolves --model before any training
+        made = {0: first}
+        stem = (results_stem(the_task.id, model) + "__random-init" if name == "random-init"
+                else results_stem(the_task.id, f"baseline/{name}"))
+        run_config = {"baseline": name, **baseline_config(first), "source": the_task.source,
+                      "seeds": list(range(seeds))}
+
+        def on_seed(seed: int, entry: dict[str, Any]) -> None:
+            m = entry["metrics"]
+            err.print(f"seed {seed}: accuracy {m['accuracy']:.4f}  mcc {m['mcc']:.4f}  ({entry['train_seconds']:.1f}s)")
+
+        results, path = run_predictor(lambda s: made.pop(s, None) or make_baseline(name, **options), the_task,
+                                      list(range(seeds)), output, run_config, stem=stem, on_seed=on_seed)
+    except _user_errors() as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    s = results["summary"]
+    typer.echo(f"{the_task.id} · {name} · {seeds} seed(s): accuracy {s['accuracy']['mean']:.4f} ± {s['accuracy']['sd']:.4f}, "
+               f"mcc {s['mcc']['mean']:.4f} ± {s['mcc']['sd']:.4f}")
+    typer.echo(f"results: {path}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the root `bench` app."""
+    """Add `bench baseline` to the root `bench` app."""
+    app.command("baseline")(baseline)
