@@ -69,11 +69,11 @@ def _load_error(model: str, exc: Exception) -> ModelError:
     text = str(exc)
     if "trust_remote_code" in text:
         return ModelError(f"model '{model}' needs its own code from the Hub; rerun with --trust-remote-code if you trust it")
-    if _offline():
+    if _offline() and not Path(model).expanduser().is_dir():
         return ModelError(f"cannot resolve model '{model}': not a local directory and not in the Hugging Face cache "
                           "(offline mode, HF_HUB_OFFLINE=1)")
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return ModelError(f"cannot load model '{model}': {first}")
+    return ModelError(f"cannot load model '{model}': {first[:300]}")
 
 
 @dataclass

@@ -73,3 +73,23 @@ def make_tiny_gpt2(out: str | Path, hidden: int = 32, layers: int = 2, max_posit
     cfg = GPT2Config(vocab_size=bpe.get_vocab_size(), n_embd=hidden, n_layer=layers, n_head=max(1, hidden // 16),
                      n_positions=max_positions, eos_token_id=0, bos_token_id=0)
     return _save(GPT2LMHeadModel(cfg), tok, Path(out))
+
+
+def make_tiny_nt(out: str | Path, hidden: int = 32, layers: int = 2, max_positions: int = 514, seed: int = 0) -> Path:
+    """A Nucleotide-Transformer-style model: ESM + a vocabulary of 6-mers and single nucleotides."""
+    import tempfile
+
+    import torch
+    from transformers import EsmConfig, EsmForMaskedLM, EsmTokenizer
+
+    tokens = ["<unk>", "<pad>", "<mask>", "<cls>", "<eos>", "<bos>"]
+    tokens += ["".join(p) for p in itertools.product("ACGT", repeat=6)] + list("ATCGN")
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab = Path(tmp) / "vocab.txt"
+        vocab.write_text("\n".join(tokens) + "\n")
+        tok = EsmTokenizer(str(vocab), model_max_length=max_positions - 2)
+    torch.manual_seed(seed)
+    cfg = EsmConfig(vocab_size=len(tokens), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=max(1, hidden // 16),
+                    intermediate_size=hidden * 2, max_position_embeddings=max_positions, pad_token_id=1, mask_token_id=2,
+                    position_embedding_type="absolute")
+    return _save(EsmForMaskedLM(cfg), tok, Path(out))
