@@ -1,8 +1,94 @@
-"""Commands of this package for `bench` (filled in by its owner)."""
+"""`bench submit` and `bench leaderboard [push]`: thin layer over validate/store/render/push."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
+from leaderboard.render import FORMATS
+
+STORE_HELP = "Results store directory (default: $PHENOSEQ_LEADERBOARD or <cache>/leaderboard)."
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def _store(path: Path | None):
+    from leaderboard.store import ResultsStore, default_store_dir
+
+    return ResultsStore(path or default_store_dir())
+
+
+def submit(
+    results: Path = typer.Argument(..., help="Results JSON (its predictions parquet beside it)."),
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP),
+    source: str | None = typer.Option(None, "--source", help="Local build to score against (default: the results' dataset source)."),
+) -> None:
+    """Validate RESULTS, re-compute every metric from its predictions, and store the entry."""
+    from leaderboard.store import submit as do_submit
+    from leaderboard.validate import SubmissionError
+
+    try:
+        stored = do_submit(results, _store(store), source=source)
+    except SubmissionError as exc:
+        _fail(f"rejected: {exc}")
+        return
+    entry = _store(store).read_entry(stored.entry_id)
+    s = entry["summary"]
+    verb = "accepted" if stored.created else "already stored"
+    typer.echo(f"{verb}: {stored.entry_id} · {entry['task']} · {entry['model']['id']} · "
+               f"accuracy {s['accuracy']['mean']:.4f} ± {s['accuracy']['sd']:.4f}, mcc {s['mcc']['mean']:.4f} ± {s['mcc']['sd']:.4f} (re-computed)")
+
+
+board_app = typer.Typer(help="Render the leaderboard (html|md|json), or `push` it to the Hub.", no_args_is_help=False)
+
+
+@board_app.callback(invoke_without_command=True)
+def leaderboard(
+    ctx: typer.Context,
+    task: str | None = typer.Option(None, "--task", "-t", help="Only this task."),
+    fmt: str = typer.Option("html", "--format", "-f", help="html, md or json."),
+    out: Path = typer.Option(Path("site"), "--out", "-o", help="Output directory."),
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP),
+) -> None:
+    """Render per-task tables (mean ± sd over seeds) and plots from the results store."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from leaderboard.render import render
+
+    if fmt not in FORMATS:
+        _fail(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
+    rows = _store(store).rows()
+    if task and not any(r["task"] == task for r in rows):
+        _fail(f"no entries for task '{task}' in the store")
+    path = render(rows, out, fmt, task=task)
+    typer.echo(f"leaderboard: {path}")
+
+
+@board_app.command("push")
+def push_cmd(
+    repo: str = typer.Option(..., "--repo", help="Hub dataset repo, org/name."),
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP),
+    token: str | None = typer.Option(None, "--token", envvar="HF_TOKEN", help="Hub token (default: $HF_TOKEN / cached login)."),
+    private: bool = typer.Option(False, "--private", help="Create the repo as private."),
+) -> None:
+    """Publish the results store as a Hub dataset."""
+    from leaderboard.push import PushError, push
+
+    try:
+        url = push(_store(store), repo, token=token, private=private)
+    except PushError as exc:
+        _fail(f"error: {exc}")
+        return
+    except Exception as exc:  # noqa: BLE001 - network/auth failures: one line, no traceback
+        _fail(f"error: push to {repo} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        return
+    typer.echo(f"pushed: {url}")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the root `bench` app."""
+    """Add `bench submit` and `bench leaderboard [push]` to the root `bench` app."""
+    app.command("submit")(submit)
+    app.add_typer(board_app, name="leaderboard")
