@@ -74,7 +74,8 @@ def write_built(out: Path, recipe: Recipe, rows: pd.DataFrame, build_info: dict[
                 stats[cfg.name][split] = {name: _stats(frame[frame["label"] == i]) for i, name in enumerate(cfg.label_names)}
                 if split == "test":
                     fingerprints[cfg.name] = fingerprint_split(ds)
-        info = {**build_info, "counts": counts, "length_gc": stats, "fingerprints": fingerprints}
+        info = {**build_info, "counts": counts, "length_gc": stats, "fingerprints": fingerprints,
+                "label_names": {cfg.name: list(cfg.label_names) for cfg in recipe.configs}}
         (tmp / "build.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
         (tmp / "README.md").write_text(card(info))
         if out.exists():

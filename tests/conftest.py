@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -50,3 +51,19 @@ def make_tiny_task(n_per_class: int = 60, length: int = 200, seed: int = 0) -> T
 def tiny_task() -> Task:
     """Tiny in-memory binary task (120 rows of 200 bp), positives carry a TATA+GC-box motif."""
     return make_tiny_task()
+
+
+@pytest.fixture(scope="session")
+def demo_cache(tmp_path_factory, request) -> "Path":
+    """A cache holding the demo world and the herv_classification demo build (built once per session).
+
+    Also points PHENOSEQ_CACHE at it for the session, so `load_task(..., source="demo")` reuses it.
+    """
+    import loaders
+
+    cache = tmp_path_factory.mktemp("phenoseq_cache")
+    loaders.build_dataset("herv_classification", source="demo", cache_dir=cache)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PHENOSEQ_CACHE", str(cache))
+    request.addfinalizer(mp.undo)
+    return cache
