@@ -18,7 +18,7 @@ class KmerLRPredictor:
     The validation split is not used for training (no early stopping in lbfgs).
     """
 
-    def __init__(self, ks: Sequence[int] = DEFAULT_KS, C: float = 0.1, max_iter: int = 300, tol: float = 1e-4) -> None:
+    def __init__(self, ks: Sequence[int] = DEFAULT_KS, C: float = 0.1, max_iter: int = 500, tol: float = 1e-3) -> None:
         self.ks = tuple(sorted(set(int(k) for k in ks)))
         self.C, self.max_iter, self.tol = float(C), int(max_iter), float(tol)
         self.scaler: StandardScaler | None = None
@@ -31,7 +31,7 @@ class KmerLRPredictor:
     def fit(self, train: Dataset, validation: Dataset | None, *, num_labels: int, seed: int) -> "KmerLRPredictor":
         y = np.asarray(train["label"], dtype=np.int64)
         self.num_labels = num_labels
-        self.scaler = StandardScaler(with_mean=False)
+        self.scaler = StandardScaler(with_mean=False, copy=False)
         x = self.scaler.fit_transform(self._features(train))
         self.model = LogisticRegression(C=self.C, max_iter=self.max_iter, tol=self.tol, random_state=seed)
         self.model.fit(x, y)
@@ -40,7 +40,7 @@ class KmerLRPredictor:
     def predict_proba(self, data: Dataset) -> np.ndarray:
         if self.model is None or self.scaler is None:
             raise RuntimeError("kmer-lr: call fit() first")
-        p = self.model.predict_proba(self.scaler.transform(self._features(data)))
+        p = self.model.predict_proba(self.scaler.transform(self._features(data), copy=False))
         out = np.zeros((p.shape[0], self.num_labels), dtype=np.float64)
         out[:, self.model.classes_] = p  # classes absent from train get probability 0
         return out
