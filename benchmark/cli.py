@@ -72,8 +72,8 @@ def limit_task(task: Any, limit: int, seed: int = 0) -> Any:
 def summary_table(results: dict[str, Any], title: str) -> Table:
     """Rich table: one row per metric, mean ± sd over seeds."""
     table = Table(title=title)
-    table.add_column("metric")
-    table.add_column("mean ± sd", justify="right")
+    table.add_column("metric", no_wrap=True)
+    table.add_column("mean ± sd", justify="right", no_wrap=True)
     table.add_column("n", justify="right")
     for name, s in results["summary"].items():
         value = "—" if s["mean"] is None else f"{s['mean']:.4f} ± {s['sd']:.4f}"
@@ -169,7 +169,8 @@ def ls() -> None:
     from benchmark.tasks import list_tasks
 
     tasks = Table(title="tasks")
-    for col in ("task", "classes", "sources", "description"):
+    tasks.add_column("task", no_wrap=True)
+    for col in ("classes", "sources", "description"):
         tasks.add_column(col)
     try:
         for row in list_tasks():
@@ -180,7 +181,8 @@ def ls() -> None:
     tasks.add_row("fasta:PATH", "from the headers", "—", "your own FASTA: >ID label=NAME [split=...]")
     out.print(tasks)
     adapters = Table(title="model adapters")
-    for col in ("adapter", "remote code", "description"):
+    adapters.add_column("adapter", no_wrap=True)
+    for col in ("remote code", "description"):
         adapters.add_column(col)
     for row in list_adapters():
         adapters.add_row(row["adapter"], "yes" if row["needs_remote_code"] else "no", row["description"])
