@@ -97,6 +97,17 @@ def test_run_registered_task_with_limit_windows_lora(app, models, tmp_path, monk
     assert not (out / "models").exists()
 
 
+def test_run_demo_task(app, models, demo_cache, tmp_path):
+    out = tmp_path / "demo"
+    res = invoke(app, "run", "--model", models["dnabert"], "--task", "herv_classification/binary", "--source", "demo",
+                 "--seeds", 1, "--epochs", 1, "--limit", 40, "--max-length", 64, "--output", out, "--no-progress")
+    assert res.exit_code == 0, res.output
+    results, preds = read_results(next(out.glob("*.json")))
+    assert results["task"] == "herv_classification/binary"
+    assert results["dataset"] == {"name": "herv_classification", "config": "binary", "source": "demo", "synthetic": True}
+    assert len(preds) == 40 and set(preds.columns) >= {"id", "seed", "label", "pred", "prob_0", "prob_1"}
+
+
 @pytest.mark.parametrize("case", ["hub-id", "path", "typo", "csv-label", "illegal", "max-length"])
 def test_bad_input_one_line_error_and_no_files(app, models, csv_task, tmp_path, monkeypatch, case):
     monkeypatch.setattr(tasks, "list_tasks", lambda: REGISTRY)
