@@ -47,11 +47,13 @@ COMMON_DEFAULTS: dict[str, Any] = {
 }
 CHROM_HOLDOUT = {"demo": (["chr4"], ["chr3"]), "grch38": (["chr8"], ["chr9"])}
 NOT_IN_DIR_NAME = {"threads", "allow_drift"}
+NAMING_PARAMS = {"name", "fasta", "bed"}
+"""Params that name a bring-your-own build (directory `<cache>/datasets/<source>/<name>`), not hashed into it."""
 
 
 def effective_params(recipe: Recipe, source: str, params: dict[str, Any]) -> dict[str, Any]:
     """Defaults (common, then recipe) overridden by `params`; unknown keys are an error."""
-    merged = {**COMMON_DEFAULTS, **dict(recipe.default_params)}
+    merged = {**COMMON_DEFAULTS, **dict(recipe.default_params), **dict(recipe.source_params.get(source, {}))}
     unknown = sorted(set(params) - set(merged))
     if unknown:
         raise DatasetError(f"{recipe.name}: unknown build parameter(s) {', '.join(unknown)}")
@@ -67,9 +69,10 @@ def effective_params(recipe: Recipe, source: str, params: dict[str, Any]) -> dic
 
 def build_dir(recipe: Recipe, source: str, cache: Path | None, params: dict[str, Any]) -> Path:
     """`<cache>/datasets/<source>/<name>`, with a params hash suffix for non-default builds."""
-    base = dataset_dir(recipe.name, source, cache)
+    base = dataset_dir(params.get("name") or recipe.name, source, cache)
     defaults = effective_params(recipe, source, {})
-    diff = {k: v for k, v in params.items() if k not in NOT_IN_DIR_NAME and defaults.get(k) != v}
+    skip = NOT_IN_DIR_NAME | NAMING_PARAMS
+    diff = {k: v for k, v in params.items() if k not in skip and defaults.get(k) != v}
     if not diff:
         return base
     tag = hashlib.sha256(json.dumps(diff, sort_keys=True).encode()).hexdigest()[:10]
@@ -81,11 +84,27 @@ def resolve_inputs(recipe: Recipe, source: str, cache: Path, params: dict[str, A
     from loaders.fetch import sha256_file
 
     if source == "demo":
-        from loaders.demo import ensure_demo_world
+        from loaders.demo import DEMO_VERSION, ensure_demo_world
 
-        paths: dict[str, Any] = dict(ensure_demo_world(cache))
-        meta = {k: {"file": Path(p).name, "sha256": sha256_file(p), "release": "phenoseq demo v1 (synthetic)",
+        world: dict[str, Any] = dict(ensure_demo_world(cache))
+        declared = recipe.sources.get("demo") or ()
+        # a recipe may declare which demo-world files it reads (url `demo:<world key>`); none = all of them
+        paths: dict[str, Any] = {f.key: world[f.url.removeprefix("demo:")] for f in declared} if declared else world
+        meta = {k: {"file": Path(p).name, "sha256": sha256_file(p),
+                    "release": f"phenoseq demo v{DEMO_VERSION} (synthetic)",
                     "license": "CC0-1.0 (generated)"} for k, p in paths.items()}
+        return paths, meta
+    if source == "user":
+        paths, meta = {}, {}
+        for f in recipe.sources[source]:
+            raw = f.url.format(**params)
+            if raw in ("", "None"):
+                raise DatasetError(f"{recipe.name}: missing input '{f.key}' (pass {f.url.strip('{}')}=PATH)")
+            p = Path(raw).expanduser().resolve()
+            if not p.is_file():
+                raise DatasetError(f"{p}: {f.key} file not found")
+            paths[f.key] = p
+            meta[f.key] = {"path": str(p), "sha256": sha256_file(p), "release": f.release, "license": f.license}
         return paths, meta
     from loaders.fetch import fetch
 
@@ -131,6 +150,15 @@ def assign_splits(rows: pd.DataFrame, params: dict[str, Any]) -> tuple[np.ndarra
     return split, {}
 
 
+def _same_user_build(out: Path, inputs_meta: dict[str, Any], params: dict[str, Any]) -> bool:
+    """A `user` build is reused only when its inputs' sha256 and its params are unchanged."""
+    old = json.loads((out / "build.json").read_text())
+    same_inputs = {k: v.get("sha256") for k, v in old.get("inputs", {}).items()} == \
+        {k: v["sha256"] for k, v in inputs_meta.items()}
+    kept = {k: v for k, v in params.items() if k not in NOT_IN_DIR_NAME}
+    return same_inputs and json.loads(json.dumps(kept)) == old.get("params")
+
+
 def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, rebuild: bool = False,
           params: dict[str, Any] | None = None) -> Path:
     """Build `recipe` from `source` into the cache (skipped when already built); return its directory."""
@@ -140,15 +168,21 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     p = effective_params(recipe, source, dict(params or {}))
     out = build_dir(recipe, source, cache, p)
     if (out / "build.json").exists() and not rebuild:
-        return out
+        if source != "user":
+            return out
+        inputs, inputs_meta = resolve_inputs(recipe, source, cache_path, p)
+        if _same_user_build(out, inputs_meta, p):
+            return out
     t0 = time.perf_counter()
-    console.log(f"[bold]{recipe.name}[/]: building from source '{source}' into {out}")
+    console.log(f"[bold]{p.get('name') or recipe.name}[/]: building from source '{source}' into {out}")
     inputs, inputs_meta = resolve_inputs(recipe, source, cache_path, p)
+    if recipe.specialize is not None:
+        recipe = recipe.specialize(recipe, p, inputs)
     genome = Genome(inputs["genome"], cache_path / "genomes")
     try:
         sizes = {c: n for c, n in genome.sizes.items() if is_primary(c)}
         rng = np.random.default_rng(p["seed"])
-        ctx = BuildContext(inputs=inputs, params=p, rng=rng, chrom_sizes=sizes, source=source)
+        ctx = BuildContext(inputs=inputs, params=p, rng=rng, chrom_sizes=sizes, source=source, genome=genome)
         intervals = recipe.make_intervals(ctx)
         intervals = _cap_per_class(intervals, p["max_per_class"], rng)
         console.log(f"{len(intervals)} labelled intervals; extracting sequences")

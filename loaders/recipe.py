@@ -57,6 +57,8 @@ class BuildContext:
     chrom_sizes: dict[str, int]
     source: str
     stats: dict[str, Any] = field(default_factory=dict)
+    genome: Any = None
+    """The open `loaders.genome.Genome` (aliases via `genome.resolve`, all record sizes, N runs)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,11 @@ class Recipe:
     citation: str
     license: str
     default_params: Mapping[str, Any] = field(default_factory=dict)
+    source_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-source defaults (e.g. region coordinates, flank sizes), applied over `default_params`."""
+    specialize: Callable[["Recipe", dict[str, Any], Mapping[str, Any]], "Recipe"] | None = None
+    """Optional hook `(recipe, params, inputs) -> recipe` run once inputs are resolved: a recipe
+    whose classes come from its inputs (e.g. a user's BED) returns its concrete declaration."""
 
     def config(self, name: str) -> ConfigSpec:
         for cfg in self.configs:
