@@ -11,10 +11,14 @@ from datasets import DatasetDict
 
 from loaders.recipe import Recipe
 
-RECIPE_MODULES: tuple[str, ...] = ("herv_classification",)
-"""Recipe packages under `loaders/`; each exposes `RECIPE`."""
+RECIPE_MODULES: tuple[str, ...] = ("herv_classification", "regulatory_elements", "immune_loci",
+                                   "highly_specific_families", "disease_gwas", "random_regions", "byo_intervals")
+"""Recipe packages under `loaders/`; each exposes `RECIPE` (named like its package, except
+`byo_intervals`, whose recipe is `intervals`: `loaders.intervals` is the interval-arithmetic module)."""
+RECIPE_NAMES: dict[str, str] = {"intervals": "byo_intervals"}
+"""Recipe name → package, where they differ."""
 
-SOURCES = ("grch38", "demo")
+SOURCES = ("grch38", "demo", "user")
 
 
 class DatasetError(ValueError):
@@ -36,12 +40,12 @@ def list_recipes() -> list[Recipe]:
 
 def get_recipe(name: str) -> Recipe:
     """The recipe called `name`; a one-line error suggesting the closest name otherwise."""
-    names = list(RECIPE_MODULES)
+    names = [next((k for k, v in RECIPE_NAMES.items() if v == m), m) for m in RECIPE_MODULES]
     if name not in names:
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
         hint = f"; did you mean '{close[0]}'?" if close else f"; known datasets: {', '.join(names)}"
         raise DatasetError(f"unknown dataset '{name}'{hint}")
-    return importlib.import_module(f"loaders.{name}").RECIPE
+    return importlib.import_module(f"loaders.{RECIPE_NAMES.get(name, name)}").RECIPE
 
 
 def dataset_dir(name: str, source: str, cache: str | os.PathLike | None = None) -> Path:
@@ -49,12 +53,19 @@ def dataset_dir(name: str, source: str, cache: str | os.PathLike | None = None) 
     return cache_dir(cache) / "datasets" / source / name
 
 
-def build_dataset(name: str, source: str | None = None, cache_dir: str | os.PathLike | None = None,
+def build_dataset(name: str, /, source: str | None = None, cache_dir: str | os.PathLike | None = None,
                   rebuild: bool = False, **params: Any) -> Path:
-    """Build `name` from `source` unless already built; return the dataset directory."""
+    """Build `name` from `source` unless already built; return the dataset directory.
+
+    `name` is positional-only, so a recipe parameter called `name` (the `intervals` dataset name)
+    passes through `**params`.
+    """
     from loaders.pipeline import build
 
-    return build(get_recipe(name), resolve_source(source), cache=cache_dir, rebuild=rebuild, params=params)
+    recipe = get_recipe(name)
+    if source is None and "grch38" not in recipe.sources and "user" in recipe.sources:
+        source = "user"  # bring-your-own recipes (intervals) default to the user's files
+    return build(recipe, resolve_source(source), cache=cache_dir, rebuild=rebuild, params=params)
 
 
 def resolve_source(source: str | None) -> str:
@@ -72,7 +83,7 @@ def read_built(path: str | os.PathLike, config: str) -> DatasetDict:
     return read_config(Path(path), config)
 
 
-def load_dataset(name: str, config: str = "binary", source: str | None = None,
+def load_dataset(name: str, /, config: str = "binary", source: str | None = None,
                  cache_dir: str | os.PathLike | None = None, **params: Any) -> DatasetDict:
     """Build on first use (then cached) and return the DatasetDict of one config."""
     get_recipe(name).config(config)

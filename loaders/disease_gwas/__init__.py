@@ -1,0 +1,4 @@
+"""disease_gwas recipe (see recipe.py)."""
+from loaders.disease_gwas.recipe import RECIPE
+
+__all__ = ["RECIPE"]

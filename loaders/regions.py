@@ -1,0 +1,72 @@
+"""Region helpers the sister recipes share: chromosome aliases, windows, flanked backgrounds.
+
+Pure functions over BED-like DataFrames (chrom,start,end 0-based half-open), on top of
+`loaders.intervals`; the seeded sampler is `intervals.sample_length_matched`.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pandas as pd
+
+from loaders import intervals as iv
+from loaders.annotations import labelled, require_chroms
+from loaders.recipe import BuildContext
+
+_REGION = re.compile(r"^([^:\s]+):([\d,]+)-([\d,]+)$")
+
+
+def parse_region(text: str) -> tuple[str, int, int]:
+    """`chr19:54,015,634-55,094,318` (1-based closed, commas allowed) → (chrom, start0, end)."""
+    m = _REGION.match(str(text).strip())
+    if not m:
+        raise ValueError(f"region must look like chr19:54015634-55094318, got {text!r}")
+    return m.group(1), int(m.group(2).replace(",", "")) - 1, int(m.group(3).replace(",", ""))
+
+
+def genome_chroms(df: pd.DataFrame, path: str | os.PathLike, ctx: BuildContext, stat: str | None = None) -> pd.DataFrame:
+    """Rename chromosomes to the genome's names (`1` → `chr1` via `Genome.resolve`); keep primary ones.
+
+    Rows on sequences the genome does not know (e.g. Ensembl scaffolds `KI270728.1`) are dropped
+    and counted in `ctx.stats[stat]`; a primary chromosome missing from the genome is an error.
+    """
+    if ctx.genome is not None and not df.empty:
+        mapped = df["chrom"].map(lambda c: ctx.genome.resolve(c) or c)
+        df = df.assign(chrom=mapped)
+    kept = require_chroms(df, path, ctx.chrom_sizes)
+    if stat:
+        ctx.stats[stat] = int(len(df) - len(kept))
+    return kept
+
+
+def tile(df: pd.DataFrame, width: int) -> pd.DataFrame:
+    """Consecutive `width`-bp windows over each interval (`bedtools makewindows -w`; the last may be shorter)."""
+    rows = [(c, s, min(s + width, int(e))) for c, a, e in zip(df["chrom"], df["start"], df["end"])
+            for s in range(int(a), int(e), width)]
+    return iv.sort(pd.DataFrame(rows, columns=iv.BED3)) if rows else iv._empty()
+
+
+def centred(df: pd.DataFrame, width: int, sizes: dict[str, int]) -> pd.DataFrame:
+    """A `width`-bp window centred on each interval's midpoint, shifted to stay inside the chromosome."""
+    mid = (df["start"].to_numpy() + df["end"].to_numpy()) // 2
+    size = df["chrom"].map(sizes).to_numpy()
+    start = np.clip(mid - width // 2, 0, np.maximum(size - width, 0))
+    return pd.DataFrame({"chrom": df["chrom"].to_numpy(), "start": start.astype("int64"),
+                         "end": np.minimum(start + width, size).astype("int64")})
+
+
+def outside(features: pd.DataFrame, flank: int, sizes: dict[str, int]) -> pd.DataFrame:
+    """Genome minus every feature widened by `flank` on both sides."""
+    return iv.complement(iv.merge(iv.slop(features, flank, sizes)) if not features.empty else features, sizes)
+
+
+def length_matched(templates: pd.DataFrame, mask: pd.DataFrame, ctx: BuildContext, label: int, source: str,
+                   stat: str) -> pd.DataFrame:
+    """One seeded, non-overlapping interval inside `mask` per template length, labelled; misses counted."""
+    lengths = (templates["end"] - templates["start"]).to_numpy()
+    placed = iv.sample_length_matched(lengths, mask, ctx.rng)
+    ctx.stats[stat] = int(len(lengths) - len(placed))
+    ctx.stats[f"{stat.removesuffix('_unplaced')}_mask_bp"] = int((mask["end"] - mask["start"]).sum()) if len(mask) else 0
+    return labelled(placed, label, source)
