@@ -167,15 +167,16 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
         raise DatasetError(f"{recipe.name}: no '{source}' source (available: {', '.join(recipe.sources)})")
     p = effective_params(recipe, source, dict(params or {}))
     out = build_dir(recipe, source, cache, p)
+    resolved = None
     if (out / "build.json").exists() and not rebuild:
         if source != "user":
             return out
-        inputs, inputs_meta = resolve_inputs(recipe, source, cache_path, p)
-        if _same_user_build(out, inputs_meta, p):
+        resolved = resolve_inputs(recipe, source, cache_path, p)
+        if _same_user_build(out, resolved[1], p):
             return out
     t0 = time.perf_counter()
     console.log(f"[bold]{p.get('name') or recipe.name}[/]: building from source '{source}' into {out}")
-    inputs, inputs_meta = resolve_inputs(recipe, source, cache_path, p)
+    inputs, inputs_meta = resolved or resolve_inputs(recipe, source, cache_path, p)
     if recipe.specialize is not None:
         recipe = recipe.specialize(recipe, p, inputs)
     genome = Genome(inputs["genome"], cache_path / "genomes")

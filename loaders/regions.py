@@ -62,9 +62,26 @@ def outside(features: pd.DataFrame, flank: int, sizes: dict[str, int]) -> pd.Dat
     return iv.complement(iv.merge(iv.slop(features, flank, sizes)) if not features.empty else features, sizes)
 
 
+def n_runs(ctx: BuildContext) -> pd.DataFrame:
+    """Every run of N on the primary chromosomes (read from the genome once per build, then cached on it)."""
+    cached = getattr(ctx.genome, "_n_runs_frame", None)
+    if cached is None:
+        runs = [(c, a, b) for c in ctx.chrom_sizes for a, b in ctx.genome.n_runs(c)]
+        cached = pd.DataFrame(runs, columns=iv.BED3) if runs else iv._empty()
+        ctx.genome._n_runs_frame = cached
+        ctx.stats["n_bp"] = int((cached["end"] - cached["start"]).sum()) if runs else 0
+    return cached
+
+
+def n_free(mask: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    """`mask` minus every N run, so sampled backgrounds are real sequence (not assembly gaps)."""
+    return iv.subtract(mask, n_runs(ctx)) if ctx.genome is not None else mask
+
+
 def length_matched(templates: pd.DataFrame, mask: pd.DataFrame, ctx: BuildContext, label: int, source: str,
                    stat: str) -> pd.DataFrame:
-    """One seeded, non-overlapping interval inside `mask` per template length, labelled; misses counted."""
+    """One seeded, non-overlapping interval inside `mask` (minus N runs) per template length; misses counted."""
+    mask = n_free(mask, ctx)
     lengths = (templates["end"] - templates["start"]).to_numpy()
     placed = iv.sample_length_matched(lengths, mask, ctx.rng)
     ctx.stats[stat] = int(len(lengths) - len(placed))

@@ -11,16 +11,14 @@ from loaders import intervals as iv
 from loaders.citation import STUDY_BIBTEX
 from loaders.random_regions.sources import DEMO_SOURCES, GRCH38_SOURCES
 from loaders.recipe import BuildContext, ConfigSpec, Recipe
+from loaders.regions import n_free
 
 CLASSES = ("label_0", "label_1", "label_2", "label_3")
 
 
 def n_free_mask(ctx: BuildContext) -> pd.DataFrame:
     """Primary chromosomes minus every run of N (read from the genome itself)."""
-    runs = [(c, a, b) for c in ctx.chrom_sizes for a, b in ctx.genome.n_runs(c)]
-    gaps = pd.DataFrame(runs, columns=iv.BED3) if runs else iv._empty()
-    ctx.stats["n_bp"] = int((gaps["end"] - gaps["start"]).sum()) if runs else 0
-    return iv.complement(gaps, ctx.chrom_sizes)
+    return n_free(iv.complement(iv._empty(), ctx.chrom_sizes), ctx)
 
 
 def make_intervals(ctx: BuildContext) -> pd.DataFrame:
