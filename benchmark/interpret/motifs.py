@@ -8,7 +8,9 @@ they equal FIMO's q-values computed with the total number of tests.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -112,6 +114,19 @@ def bh_qvalues(p: Sequence[float] | np.ndarray, m: int | None = None) -> np.ndar
     return out
 
 
+@contextmanager
+def _torch_threads_kept() -> Iterator[None]:
+    """memelite's numba-parallel scan can reset torch's intra-op thread count (shared OpenMP
+    runtime); put it back so a model used after a scan keeps its setting."""
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    try:
+        yield
+    finally:
+        if torch is not None and before is not None and torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
 def scan(motifs: Sequence[Motif], sequences: Mapping[str, str], threshold: float = P_THRESHOLD,
          pseudocount: float = 0.1) -> pd.DataFrame:
     """FIMO hits (p < threshold, both strands): columns `HIT_COLUMNS`; start/end half-open, 0-based."""
@@ -122,7 +137,8 @@ def scan(motifs: Sequence[Motif], sequences: Mapping[str, str], threshold: float
     if not motifs or not seqs or not any(seqs):
         return pd.DataFrame(columns=HIT_COLUMNS)
     pwms = {f"m{i}": m.probabilities(pseudocount) for i, m in enumerate(motifs)}
-    frames = fimo(pwms, one_hot(seqs), threshold=threshold)
+    with _torch_threads_kept():
+        frames = fimo(pwms, one_hot(seqs), threshold=threshold)
     lengths = np.array([len(s) for s in seqs])
     rows = []
     for i, (m, df) in enumerate(zip(motifs, frames)):
