@@ -94,7 +94,8 @@ def make_intervals(ctx: BuildContext) -> pd.DataFrame:
 
 CARD = f"""
 **Disease loci**: every association of the NHGRI-EBI GWAS Catalog (release {GWAS_RELEASE.replace('/', '-')} on
-GRCh38) with a mapped position and P-VALUE <= `max_p` (5e-8, genome-wide significance; `max_p=null` keeps all),
+GRCh38) with a mapped position and P-VALUE <= `max_p` (5e-8, genome-wide significance; `max_p=1` keeps every
+association with a P-VALUE),
 one point per SNP (1-based CHR_POS → 0-based), merged within `merge_distance` (10 bp). A `window`-bp window
 (10 kb on GRCh38) is centred on each locus; overlapping windows are merged and cut again into consecutive
 `window`-bp windows (the last may be shorter, >= 150 bp kept).
