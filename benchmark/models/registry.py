@@ -140,14 +140,19 @@ def build_model(spec: ModelSpec, num_labels: int, label_names: list[str] | None 
     if spec.tokenizer.pad_token_id is not None:
         config.pad_token_id = spec.tokenizer.pad_token_id
     trust = spec.trust_remote_code
+    import torch
+
+    # fp32 master weights (transformers 5 would otherwise load a checkpoint's own half dtype);
+    # mixed precision on GPU comes from autocast in the Trainer.
+    load = {"trust_remote_code": trust, "revision": spec.revision, "dtype": torch.float32}
+    fresh = {"trust_remote_code": trust, "dtype": torch.float32}
     try:
         if has_sequence_classification(config):
             if random_init:
-                return AutoModelForSequenceClassification.from_config(config, trust_remote_code=trust), "auto"
-            return AutoModelForSequenceClassification.from_pretrained(spec.source, config=config, trust_remote_code=trust,
-                                                                      revision=spec.revision), "auto"
-        backbone = (AutoModel.from_config(config, trust_remote_code=trust) if random_init
-                    else AutoModel.from_pretrained(spec.source, config=config, trust_remote_code=trust, revision=spec.revision))
+                return AutoModelForSequenceClassification.from_config(config, **fresh), "auto"
+            return AutoModelForSequenceClassification.from_pretrained(spec.source, config=config, **load), "auto"
+        backbone = (AutoModel.from_config(config, **fresh) if random_init
+                    else AutoModel.from_pretrained(spec.source, config=config, **load))
     except (OSError, ValueError) as exc:
         raise _load_error(spec.model_id, exc) from None
     return PooledClassifier(backbone, num_labels, pooling=spec.adapter.pooling), "pooled"
