@@ -1,8 +1,122 @@
-"""Commands of this package for `bench` (filled in by its owner)."""
+"""`bench interpret`: attributions, regions, motif enrichment and the planted-motif check.
+
+A thin layer over `benchmark.interpret.pipeline`. Without `--check`, writes regions (BED +
+FASTA), FIMO hits, the enrichment table, figures and `report.html` into `--out`. With
+`--check planted`, scores the planted-motif probe and writes the `interpretation` block
+into `--results` (an existing results JSON, replaced atomically) or `<out>/interpretation.json`.
+"""
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import typer
 
 
+def _fail(message: str) -> None:
+    from benchmark.cli import fail
+
+    fail(message)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from benchmark.cli import user_errors
+    from benchmark.interpret.attribution import AttributionError
+
+    return (*user_errors(), AttributionError, KeyError, FileNotFoundError)
+
+
+def _label_index(value: str | None, names: list[str], default: int) -> int:
+    if value is None:
+        return default
+    if value in names:
+        return names.index(value)
+    if value.isdigit() and int(value) < len(names):
+        return int(value)
+    raise typer.BadParameter(f"'{value}' is not a class of this task ({', '.join(names)})")
+
+
+def interpret(
+    model: Path = typer.Option(..., "--model", "-m", help="Fine-tuned model directory (from `bench run`, with phenoseq.json)."),
+    task: str = typer.Option(..., "--task", "-t", help="<dataset>/<config>, csv:PATH or fasta:PATH."),
+    method: str = typer.Option("attention", "--method", help="attention | gradxinput | ig."),
+    source: str | None = typer.Option(None, "--source", help="Dataset source: grch38 (default) or demo."),
+    out: Path = typer.Option(Path("interpretation"), "--out", "-o", help="Output directory."),
+    check: str | None = typer.Option(None, "--check", help="'planted': score the planted-motif probe instead."),
+    results: Path | None = typer.Option(None, "--results", help="Results JSON to add the interpretation block to (--check planted)."),
+    split: str = typer.Option("test", "--split", help="Split to interpret (held-out test by default)."),
+    max_sequences: int = typer.Option(200, "--max-sequences", min=2, help="At most N sequences (seeded choice)."),
+    class_a: str | None = typer.Option(None, "--class-a", help="Class whose regions are tested against the rest (default: label 1)."),
+    min_factor: float | None = typer.Option(10.0, "--min-factor", help="High bases: > FACTOR x the sequence minimum (study: 10)."),
+    above_mean: bool = typer.Option(True, "--above-mean/--no-above-mean", help="High bases: > the sequence mean (study: yes)."),
+    quantile: float | None = typer.Option(None, "--quantile", help="High bases: >= this quantile of the sequence."),
+    min_len: int = typer.Option(8, "--min-len", min=1, help="Shortest run of high bases kept (bp)."),
+    pad: int = typer.Option(4, "--pad", min=0, help="Padding added to each side of a region (bp)."),
+    motifs: str | None = typer.Option(None, "--motifs", help="Comma-separated JASPAR ids (planted motifs; or restrict the scan)."),
+    planted_label: str | None = typer.Option(None, "--planted-label", help="Class the planted probes are explained for (default: label 1)."),
+    seed: int = typer.Option(0, "--seed"),
+    device: str | None = typer.Option(None, "--device", help="cpu, cuda... (default: cuda when available)."),
+) -> None:
+    """Explain a fine-tuned model on a task; or, with --check planted, score planted-motif recovery."""
+    from benchmark.cli import quiet_transformers
+
+    quiet_transformers()
+    if method not in ("attention", "gradxinput", "ig"):
+        _fail(f"unknown method '{method}'; choose attention, gradxinput or ig")
+    if check not in (None, "planted"):
+        _fail(f"unknown check '{check}'; the only check is 'planted'")
+    if results is not None and check is None:
+        _fail("--results needs --check planted")
+    if results is not None and not results.is_file():
+        _fail(f"results file '{results}' does not exist")
+    if not model.is_dir():
+        _fail(f"model directory '{model}' does not exist")
+    from benchmark.interpret.handle import load_handle
+    from benchmark.interpret.pipeline import interpret_sequences, planted_check, update_results
+    from benchmark.interpret.regions import Threshold
+    from benchmark.tasks import load_task
+
+    threshold = Threshold(above_mean=above_mean, min_factor=min_factor, quantile=quantile)
+    motif_ids = [m.strip() for m in motifs.split(",") if m.strip()] if motifs else None
+    try:
+        the_task = load_task(task, source=source)
+        if split not in the_task.data:
+            _fail(f"task {the_task.id} has no split '{split}' ({', '.join(the_task.data)})")
+        data = the_task.data[split]
+        handle = load_handle(model, device=device)
+        names = list(the_task.label_names)
+        if check == "planted":
+            kw: dict[str, Any] = {"motif_ids": motif_ids} if motif_ids else {}
+            label = _label_index(planted_label, names, 1 if len(names) > 1 else 0)
+            control = 0 if label != 0 else 1
+            block, probe, _ = planted_check(handle, list(data["sequence"]), list(data["id"]), method=method,
+                                            n_sequences=max_sequences, planted_label=label, control_label=control,
+                                            seed=seed, threshold=threshold, **kw)
+            if results is not None:
+                update_results(results, block)
+                where = results
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                where = out / "interpretation.json"
+                where.write_text(json.dumps(block, indent=2) + "\n")
+            typer.echo(f"planted AUROC {block['planted_auroc']} (random {block['random_auroc']}), "
+                       f"FIMO recovery {block['fimo_recovery']} over {block['n_sequences']} sequences -> {where}")
+            return
+        import numpy as np
+
+        rng = np.random.default_rng(seed)
+        pick = sorted(rng.choice(len(data), size=min(max_sequences, len(data)), replace=False).tolist())
+        sub = data.select(pick)
+        summary = interpret_sequences(handle, sub["id"], sub["sequence"], sub["label"], names, out, method=method,
+                                      class_a=_label_index(class_a, names, 1 if len(names) > 1 else 0),
+                                      threshold=threshold, min_len=min_len, pad=pad, motif_ids=motif_ids)
+        typer.echo(f"{summary['n_regions']} regions, {summary['n_hits']} motif hits, "
+                   f"{summary['significant_motifs']} motifs with q < 0.05 -> {out / 'report.html'}")
+    except _user_errors() as exc:
+        _fail(str(exc).strip("'\""))
+
+
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the root `bench` app."""
+    """Add `bench interpret` to the root app."""
+    app.command("interpret")(interpret)

@@ -1,0 +1,152 @@
+"""The `bench interpret` pipeline as plain functions (the CLI is a thin layer over these).
+
+`interpret_sequences`: attributions -> high regions (BED + FASTA) -> FIMO vs JASPAR ->
+enrichment class A vs B -> plots + HTML report. `planted_check`: the probe set and its
+scores (the results file's `interpretation` block). `update_results`: atomic rewrite.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmark.interpret.attribution import attribute, pooled_embeddings
+from benchmark.interpret.enrichment import motif_enrichment, plot_enrichment
+from benchmark.interpret.handle import ModelHandle
+from benchmark.interpret.motifs import JASPAR_RELEASE, P_THRESHOLD, load_jaspar, scan
+from benchmark.interpret.planted import DEFAULT_MOTIFS, Probe, build_probe, interpretation_block
+from benchmark.interpret.plots import plot_embeddings, plot_logos, plot_track, umap_available, write_report
+from benchmark.interpret.regions import STUDY_THRESHOLD, Threshold, find_regions, region_sequences, write_bed, write_fasta
+
+
+def model_bases(handle: ModelHandle) -> int:
+    """How many bases one model input holds (specials excluded; k-mers add k - 1)."""
+    specials = 2
+    if handle.adapter is not None:
+        specials = len(handle.adapter.prefix) + len(handle.adapter.suffix)
+    return max(1, handle.max_length - specials) + ((handle.kmer or 1) - 1)
+
+
+def interpret_sequences(handle: ModelHandle, ids: Sequence[str], sequences: Sequence[str], labels: Sequence[int],
+                        label_names: Sequence[str], out_dir: str | os.PathLike, *, method: str = "attention",
+                        class_a: int = 1, threshold: Threshold = STUDY_THRESHOLD, min_len: int = 8, pad: int = 4,
+                        release: str = JASPAR_RELEASE, p_threshold: float = P_THRESHOLD, motif_ids: Sequence[str] | None = None,
+                        n_tracks: int = 4, top_logos: int = 6) -> dict[str, Any]:
+    """Write attributions, regions, hits, enrichment, figures and `report.html` into `out_dir`; return a summary."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ids, sequences, labels = [str(i) for i in ids], [s.upper() for s in sequences], [int(y) for y in labels]
+    attrs = attribute(handle, sequences, method, target=labels)
+    np.savez_compressed(out / "attributions.npz", **{f"s{i}": a for i, a in enumerate(attrs)}, ids=np.array(ids))
+    seq_by_id = dict(zip(ids, sequences))
+    regions = [r for i, a in zip(ids, attrs) for r in find_regions(i, a, threshold, min_len, pad)]
+    write_bed(regions, out / "regions.bed")
+    region_seqs = region_sequences(regions, seq_by_id)
+    write_fasta(region_seqs, out / "regions.fa")
+    motifs = load_jaspar(motif_ids, release=release)
+    hits = scan(motifs, region_seqs, threshold=p_threshold)
+    hits.to_csv(out / "motif_hits.tsv", sep="\t", index=False)
+    label_of = dict(zip(ids, labels))
+    in_a = [r.name for r in regions if label_of[r.seq_id] == class_a]
+    in_b = [r.name for r in regions if label_of[r.seq_id] != class_a]
+    table = motif_enrichment(hits, in_a, in_b, motifs)
+    table.to_csv(out / "enrichment.tsv", sep="\t", index=False)
+    name_a = label_names[class_a]
+    name_b = "rest" if len(label_names) > 2 else label_names[1 - class_a]
+    plot_enrichment(table, out / "enrichment.png", labels=(name_a, name_b))
+    by_id = {m.id: m for m in motifs}
+    plot_logos([by_id[i] for i in table["motif_id"].head(top_logos)], out / "logos.png")
+    tracks = []
+    for i in _track_choice(ids, labels, attrs, class_a, n_tracks):
+        sid = ids[i]
+        sub = [r for r in regions if r.seq_id == sid]
+        h = _hits_in_sequence(hits, sub)
+        path = out / f"track_{len(tracks)}.png"
+        plot_track(attrs[i], path, title=f"{sid} ({label_names[labels[i]]}, {method})", regions=sub, hits=h)
+        tracks.append(path)
+    emb = pooled_embeddings(handle, sequences)
+    plot_embeddings(emb, labels, label_names, out / "embeddings_pca.png", "pca")
+    figures = [("PCA of pooled embeddings", out / "embeddings_pca.png")]
+    if umap_available():
+        plot_embeddings(emb, labels, label_names, out / "embeddings_umap.png", "umap")
+        figures.append(("UMAP of pooled embeddings", out / "embeddings_umap.png"))
+    summary = {"model": handle.name, "method": method, "n_sequences": len(ids), "n_regions": len(regions),
+               "regions_a": len(in_a), "regions_b": len(in_b), "class_a": name_a, "class_b": name_b,
+               "threshold": asdict(threshold), "min_len": min_len, "pad": pad, "jaspar_release": release,
+               "n_motifs": len(motifs), "p_threshold": p_threshold, "n_hits": int(len(hits)),
+               "significant_motifs": int((table["q_value"] < 0.05).sum()) if len(table) else 0}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    sections: list[tuple[str, Any]] = [
+        ("Summary", ", ".join(f"{k}: {v}" for k, v in summary.items())),
+        (f"Motif enrichment in {name_a} vs {name_b} regions (hypergeometric, Benjamini-Hochberg)", out / "enrichment.png"),
+        ("Top motifs", table.head(25)),
+        ("Logos of the top motifs", out / "logos.png"),
+        *[(f"Attribution track {k + 1} (gold: high regions, red: FIMO hits)", p) for k, p in enumerate(tracks)],
+        *figures,
+    ]
+    write_report(out / "report.html", f"PhenoSeq interpretation: {handle.name} ({method})", sections)
+    return summary
+
+
+def _track_choice(ids: Sequence[str], labels: Sequence[int], attrs: Sequence[np.ndarray], class_a: int, n: int) -> list[int]:
+    """Sequences to draw: the first n/2 of class A and of the others."""
+    a = [i for i, y in enumerate(labels) if y == class_a][: (n + 1) // 2]
+    b = [i for i, y in enumerate(labels) if y != class_a][: n // 2]
+    return a + b
+
+
+def _hits_in_sequence(hits: pd.DataFrame, regions: Sequence[Any]) -> pd.DataFrame:
+    """Hits of these regions, moved to sequence coordinates."""
+    offsets = {r.name: r.start for r in regions}
+    sub = hits[hits["sequence_name"].isin(offsets)].copy()
+    shift = sub["sequence_name"].map(offsets).astype(int)
+    sub["start"] = sub["start"] + shift
+    sub["end"] = sub["end"] + shift
+    return sub
+
+
+def planted_probe_for(handle: ModelHandle, backgrounds: Sequence[str], ids: Sequence[str], *,
+                      motif_ids: Sequence[str] = DEFAULT_MOTIFS, release: str = JASPAR_RELEASE, n_sequences: int = 200,
+                      planted_label: int = 1, control_label: int = 0, seed: int = 0) -> tuple[Probe, list[Any]]:
+    """Probe from (up to `n_sequences`, seeded choice) held-out backgrounds, cropped to what the model sees."""
+    motifs = load_jaspar(motif_ids, release=release)
+    rng = np.random.default_rng(seed)
+    pick = sorted(rng.choice(len(backgrounds), size=min(n_sequences, len(backgrounds)), replace=False).tolist())
+    probe = build_probe([backgrounds[i] for i in pick], motifs, seed=seed, length=model_bases(handle),
+                        ids=[ids[i] for i in pick], planted_label=planted_label, control_label=control_label)
+    return probe, motifs
+
+
+def planted_check(handle: ModelHandle, backgrounds: Sequence[str], ids: Sequence[str], *, method: str = "attention",
+                  motif_ids: Sequence[str] = DEFAULT_MOTIFS, release: str = JASPAR_RELEASE, n_sequences: int = 200,
+                  planted_label: int = 1, control_label: int = 0, seed: int = 0,
+                  threshold: Threshold = STUDY_THRESHOLD) -> tuple[dict[str, Any], Probe, list[np.ndarray]]:
+    """The `interpretation` block for `handle` on a probe built from `backgrounds`."""
+    probe, motifs = planted_probe_for(handle, backgrounds, ids, motif_ids=motif_ids, release=release,
+                                      n_sequences=n_sequences, planted_label=planted_label,
+                                      control_label=control_label, seed=seed)
+    attrs = attribute(handle, probe.sequences, method, target=planted_label)
+    return interpretation_block(method, attrs, probe, motifs, threshold, seed=seed), probe, attrs
+
+
+def update_results(path: str | os.PathLike, block: dict[str, Any]) -> Path:
+    """Set the `interpretation` block of an existing results JSON (atomic replace; the rest unchanged)."""
+    path = Path(path)
+    results = json.loads(path.read_text())
+    results["interpretation"] = block
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(results, indent=2) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
