@@ -33,7 +33,8 @@ def baseline(
     output: Path = typer.Option(Path("results"), "--output", "-o", help="Results directory."),
     model: str | None = typer.Option(None, "--model", "-m", help="random-init only: architecture to re-initialise."),
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="random-init only: allow the model's code."),
-    epochs: float = typer.Option(3.0, "--epochs", help="random-init only: maximum fine-tuning epochs."),
+    epochs: float | None = typer.Option(None, "--epochs", help="cnn: maximum epochs (default 40); random-init: fine-tuning epochs (default 3)."),
+    threads: int | None = typer.Option(None, "--threads", min=1, help="cnn: CPU threads (default 1)."),
 ) -> None:
     """Fit baseline NAME on TASK for several seeds; write results JSON + predictions parquet."""
     try:
@@ -41,10 +42,17 @@ def baseline(
             raise BaselineError(f"unknown baseline '{name}' (baselines: {', '.join(BASELINES)})")
         if model and name != "random-init":
             raise BaselineError(f"--model only applies to random-init, not '{name}'")
+        if epochs is not None and name not in ("cnn", "random-init"):
+            raise BaselineError(f"--epochs only applies to cnn and random-init, not '{name}'")
+        if threads is not None and name != "cnn":
+            raise BaselineError(f"--threads only applies to cnn, not '{name}'")
         the_task = load_task(task, source=source)
         options: dict[str, Any] = {}
+        if name == "cnn":
+            options = {k: v for k, v in (("max_epochs", None if epochs is None else int(epochs)), ("num_threads", threads))
+                       if v is not None}
         if name == "random-init":
-            options = {"model": model, "config": {"epochs": epochs, "progress": False},
+            options = {"model": model, "config": {"epochs": 3.0 if epochs is None else epochs, "progress": False},
                        "trust_remote_code": trust_remote_code, "task_id": the_task.id,
                        "label_names": the_task.label_names}
         first = make_baseline(name, **options)  # resolves --model before any training

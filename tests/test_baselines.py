@@ -65,8 +65,8 @@ def test_kmer_lr_learns_the_tiny_task_deterministically(tiny_task) -> None:
 
 
 def test_cnn_size_and_one_hot_encoding() -> None:
-    assert n_parameters(SmallCNN(2)) == 313_410
-    assert n_parameters(SmallCNN(4)) == 313_540
+    assert n_parameters(SmallCNN(2)) == 222_018
+    assert n_parameters(SmallCNN(4)) == 222_532
     codes = encode(["ACGTNACGT", "GA"], max_len=4)  # head 2 + tail 2 of the long one; padding = -1
     np.testing.assert_array_equal(codes, [[0, 1, 2, 3], [2, 0, -1, -1]])
     x = one_hot(codes).numpy()
@@ -76,20 +76,20 @@ def test_cnn_size_and_one_hot_encoding() -> None:
 def test_cnn_learns_with_early_stopping_and_is_seeded() -> None:
     task = make_tiny_task(n_per_class=120)
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        opts = dict(channels=32, batch_size=16, max_epochs=30, min_epochs=15, patience=5)
-        a = CNNPredictor(**opts).fit(task.data["train"], task.data["validation"], num_labels=2, seed=0)
-        b = CNNPredictor(**opts).fit(task.data["train"], task.data["validation"], num_labels=2, seed=0)
-        pa, pb = a.predict_proba(task.data["test"]), b.predict_proba(task.data["test"])
-    finally:
-        torch.set_num_threads(threads)
-    np.testing.assert_array_equal(pa, pb)
-    np.testing.assert_allclose(pa.sum(axis=1), 1.0)
-    assert compute_metrics(task.data["test"]["label"], pa)["accuracy"] >= 0.9
-    losses = [h["val_loss"] for h in a.history]
-    assert a.best_epoch == int(np.argmin(losses)) and len(losses) <= 30
-    assert a.info()["n_params"] == n_parameters(SmallCNN(2, channels=32))
+    opts = dict(channels=(16, 24, 32), batch_size=16, min_epochs=3)
+    short = [CNNPredictor(max_epochs=3, **opts).fit(task.data["train"], task.data["validation"], num_labels=2, seed=0)
+             for _ in range(2)]
+    np.testing.assert_array_equal(short[0].predict_proba(task.data["test"]), short[1].predict_proba(task.data["test"]))
+    assert short[0].history == short[1].history
+    model = CNNPredictor(max_epochs=30, **{**opts, "min_epochs": 15}, patience=5)
+    model.fit(task.data["train"], task.data["validation"], num_labels=2, seed=0)
+    probs = model.predict_proba(task.data["test"])
+    assert torch.get_num_threads() == threads  # num_threads=1 applied only inside fit/predict
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert compute_metrics(task.data["test"]["label"], probs)["accuracy"] >= 0.9
+    losses = [h["val_loss"] for h in model.history]
+    assert model.best_epoch == int(np.argmin(losses)) and 15 <= len(losses) <= 30
+    assert model.info()["n_params"] == n_parameters(SmallCNN(2, channels=(16, 24, 32))) == 19_850
 
 
 def test_random_init_passes_random_init_to_the_finetuner(monkeypatch) -> None:
@@ -150,6 +150,8 @@ def test_bench_baseline_writes_harness_results(bench, tmp_path) -> None:
     (["nope"], "error: unknown baseline 'nope' (baselines: majority, kmer-lr, cnn, random-init)"),
     (["random-init"], "error: random-init needs --model (a Hub id or local model directory whose architecture to re-initialise)"),
     (["majority", "--model", "x/y"], "error: --model only applies to random-init, not 'majority'"),
+    (["kmer-lr", "--epochs", "3"], "error: --epochs only applies to cnn and random-init, not 'kmer-lr'"),
+    (["majority", "--threads", "2"], "error: --threads only applies to cnn, not 'majority'"),
 ])
 def test_bench_baseline_user_errors_are_one_line(bench, tmp_path, args, message) -> None:
     r = bench("baseline", *args, "--task", "tiny/binary", "--output", str(tmp_path))
