@@ -15,6 +15,8 @@ from loaders import intervals as iv
 from loaders.annotations import labelled, require_chroms
 from loaders.recipe import BuildContext
 
+MAX_FILL = 0.5
+"""Largest share of a background mask that length-matched sampling tries to fill."""
 _REGION = re.compile(r"^([^:\s]+):([\d,]+)-([\d,]+)$")
 
 
@@ -83,7 +85,15 @@ def length_matched(templates: pd.DataFrame, mask: pd.DataFrame, ctx: BuildContex
     """One seeded, non-overlapping interval inside `mask` (minus N runs) per template length; misses counted."""
     mask = n_free(mask, ctx)
     lengths = (templates["end"] - templates["start"]).to_numpy()
-    placed = iv.sample_length_matched(lengths, mask, ctx.rng)
+    mask_bp = int((mask["end"] - mask["start"]).sum()) if len(mask) else 0
+    wanted = lengths
+    if lengths.sum() > mask_bp * MAX_FILL:
+        # a mask too small for all templates: try a seeded subset filling at most MAX_FILL of it, rather than
+        # spending max_tries rejections on every length that cannot fit
+        order = ctx.rng.permutation(len(lengths))
+        keep = order[np.cumsum(lengths[order]) <= mask_bp * MAX_FILL]
+        wanted = lengths[np.sort(keep)]
+    placed = iv.sample_length_matched(wanted, mask, ctx.rng)
     ctx.stats[stat] = int(len(lengths) - len(placed))
-    ctx.stats[f"{stat.removesuffix('_unplaced')}_mask_bp"] = int((mask["end"] - mask["start"]).sum()) if len(mask) else 0
+    ctx.stats[f"{stat.removesuffix('_unplaced')}_mask_bp"] = mask_bp
     return labelled(placed, label, source)
