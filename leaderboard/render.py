@@ -18,7 +18,7 @@ METRIC_COLUMNS: tuple[tuple[str, str], ...] = (
     ("accuracy", "Accuracy"), ("f1_macro", "F1 (macro)"), ("mcc", "MCC"), ("auroc", "AUROC"),
 )
 INTERPRETATION_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("planted_auroc", "Planted-motif AUROC"), ("random_auroc", "Shuffled-control AUROC"), ("fimo_recovery", "FIMO recovery"),
+    ("planted_auroc", "Planted-motif AUROC"), ("random_auroc", "Random-attribution AUROC"), ("fimo_recovery", "FIMO recovery"),
 )
 RANK_METRIC = "mcc"
 SYNTHETIC_NOTE = ("Synthetic demo data: these numbers come from a generated toy genome and show the pipeline "

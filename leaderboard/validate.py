@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from benchmark.metrics import METRIC_NAMES, compute_metrics, summarize
 from benchmark.results import SCHEMA, predictions_frame, sha256_file
@@ -145,7 +146,14 @@ def _predictions_path(res: dict[str, Any], json_path: Path, limits: Limits) -> P
     return path
 
 
-def _read_predictions(path: Path, k: int) -> pd.DataFrame:
+def _read_predictions(path: Path, k: int, max_rows: int) -> pd.DataFrame:
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as exc:  # noqa: BLE001 - any parquet failure is a rejection
+        raise SubmissionError(f"unreadable predictions parquet: {type(exc).__name__}") from None
+    if meta.num_rows > max_rows or meta.num_columns > k + 16:
+        raise SubmissionError(f"predictions too large: {meta.num_rows} rows x {meta.num_columns} columns "
+                              f"(at most {max_rows} rows, {k + 16} columns for this task)")
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - any parquet failure is a rejection
@@ -242,8 +250,8 @@ def validate_submission(path: str | Path, task: Task | None = None, source: str 
     test = task.data["test"]
     test_ids = [str(i) for i in test["id"]]
     labels = np.asarray(test["label"], dtype=np.int64)
-    frame = _read_predictions(pred_path, k)
     json_seeds = [entry["seed"] for entry in res["seeds"]]
+    frame = _read_predictions(pred_path, k, max_rows=2 * len(json_seeds) * len(test_ids))
     file_seeds = sorted(int(s) for s in frame["seed"].unique())
     if file_seeds != sorted(json_seeds):
         raise SubmissionError(f"predictions hold seeds {file_seeds}, results list seeds {sorted(json_seeds)}")

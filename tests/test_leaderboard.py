@@ -153,6 +153,8 @@ REJECTIONS = {
                        r"^unsafe predictions file name '\.\./\.\./etc/evil\.parquet' \(must be a plain \*\.parquet name beside the JSON\)$"),
     "absolute path": (dict(edit_json=lambda r: [s["predictions"].update(file="/tmp/x.parquet") for s in r["seeds"]]),
                       r"^unsafe predictions file name '/tmp/x\.parquet'"),
+    "too many prediction rows": (dict(edit_frame=lambda f: pd.concat([f] * 3, ignore_index=True)),
+                                 r"^predictions too large: 216 rows x 6 columns \(at most 144 rows, 18 columns for this task\)$"),
     "wrong task": (dict(edit_json=lambda r: r.update(task="herv_classification/binary")),
                    r"^results are for task 'herv_classification/binary', not 'tiny/binary'$"),
 }
@@ -299,7 +301,7 @@ def test_markdown_board_exact() -> None:
         "| 2 | m\\|low | 313.4k | one-hot-cnn | 3 | 0.6000 ± 0.0100 | 0.5000 ± 0.0100 | 0.2000 ± 0.0100 | 0.6500 ± 0.0100 |",
         "", "![MCC per model, t/x](t_x.png)", "",
         "## u/y", "",
-        "| # | Model | Params | Adapter | Seeds | Accuracy | F1 (macro) | MCC | AUROC | Planted-motif AUROC | Shuffled-control AUROC | FIMO recovery |",
+        "| # | Model | Params | Adapter | Seeds | Accuracy | F1 (macro) | MCC | AUROC | Planted-motif AUROC | Random-attribution AUROC | FIMO recovery |",
         "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         "| 1 | real | 313.4k | one-hot-cnn | 3 | 0.7000 ± 0.0100 | 0.6000 ± 0.0100 | 0.4000 ± 0.0100 | 0.7000 ± 0.0100 | 0.9000 | — | 0.5000 |",
         "", "![MCC per model, u/y](u_y.png)", ""])
