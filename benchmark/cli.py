@@ -134,7 +134,7 @@ def run(
         def make(seed: int) -> FineTunePredictor:
             return FineTunePredictor(
                 model, cfg, trust_remote_code=trust_remote_code, random_init=random_init, adapter=adapter,
-                output_dir=out_dir / "checkpoints" / stem, resume=resume, task_id=the_task.id,
+                output_dir=output / "checkpoints" / stem, resume=resume, task_id=the_task.id,
                 save_dir=(out_dir / "models" / stem / f"seed-{seed}") if save_models and main else None,
                 label_names=the_task.label_names)
 

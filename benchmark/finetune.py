@@ -133,7 +133,8 @@ class FineTunePredictor:
     The model is resolved and the max length checked at construction, so a bad model id
     or `max_length` fails before any training. `save_dir` receives the fine-tuned model
     (`save_pretrained` + tokenizer + `phenoseq.json`); `output_dir` holds checkpoints,
-    and with `resume=True` training continues from the last one.
+    and with `resume=True` training continues from the last one. Under `accelerate launch`
+    / `torchrun` give every rank the same `output_dir` (the CLI does).
     """
 
     def __init__(self, model: str, config: FineTuneConfig | None = None, *, trust_remote_code: bool = False,
@@ -211,7 +212,8 @@ class FineTunePredictor:
         self.meta = self._meta(names, num_labels)
         if self.save_dir is not None and trainer.is_world_process_zero():
             self.save(self.save_dir)
-        if temp or not self.keep_checkpoints:
+        trainer.accelerator.wait_for_everyone()  # every rank has loaded the best checkpoint
+        if (temp or not self.keep_checkpoints) and trainer.is_world_process_zero():
             shutil.rmtree(ckpt_dir, ignore_errors=True)
             for parent in (ckpt_dir.parent, ckpt_dir.parent.parent) if not temp else ():
                 if parent.is_dir() and not any(parent.iterdir()):

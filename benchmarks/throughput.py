@@ -82,7 +82,11 @@ def section_key(args: argparse.Namespace) -> str:
 
 def write_section(path: Path, key: str, body: str) -> None:
     """Replace (or append) this configuration's section of the markdown file."""
-    head = "# Training throughput (benchmarks/throughput.py)\n\n"
+    head = ("# Training throughput (benchmarks/throughput.py)\n\n"
+            "Targets: length-grouped dynamic padding >= 1.5x the training examples/s of pad-to-max, and\n"
+            "tokenization + collation >= 10x the examples/s of model forward + backward. Each section below is\n"
+            "one run of the script (it rewrites its own section). GPU: not measured yet -- the session that wrote\n"
+            "this had no GPU; on CUDA the script (like `bench run`) uses bf16 autocast when supported.\n\n")
     text = path.read_text() if path.exists() else head
     begin, end = f"<!-- run:{key} -->", f"<!-- end:{key} -->"
     block = f"{begin}\n{body}\n{end}"
