@@ -190,7 +190,7 @@ class FineTunePredictor:
             use_cpu=not torch.cuda.is_available(),
             train_sampling_strategy="group_by_length" if cfg.group_by_length else "random", length_column_name="length",
             remove_unused_columns=False, label_names=["labels"], report_to="none", disable_tqdm=not cfg.progress,
-            dataloader_num_workers=cfg.num_workers,
+            dataloader_num_workers=cfg.num_workers, log_level_replica="error",
         )
         callbacks = [EarlyStoppingCallback(early_stopping_patience=cfg.patience)] if val_ds is not None and cfg.patience > 0 else []
         trainer = _trainer_class()(
@@ -234,6 +234,7 @@ class FineTunePredictor:
         model = self.model.eval()
         device = next(model.parameters()).device
         bs = batch_size or self.cfg.eval_batch_size or 2 * self.cfg.batch_size
+        amp = device.type == "cuda" and pick_precision(self.cfg.precision) != "fp32"
         order = np.argsort([len(x) for x in cols["input_ids"]], kind="stable")
         out = np.zeros((len(order), int(self.meta.get("num_labels") or model.config.num_labels)), dtype=np.float64)
         with torch.no_grad():
@@ -241,7 +242,7 @@ class FineTunePredictor:
                 idx = order[i:i + bs]
                 batch = collate([{"input_ids": cols["input_ids"][j]} for j in idx])
                 batch = {k: v.to(device) for k, v in batch.items()}
-                with torch.autocast(device.type, dtype=_autocast_dtype(self.cfg.precision), enabled=device.type == "cuda"):
+                with torch.autocast(device.type, dtype=_autocast_dtype(self.cfg.precision), enabled=amp):
                     result = model(**batch)
                 logits = result["logits"] if isinstance(result, dict) else result[0]
                 out[idx] = logits.float().cpu().numpy()
