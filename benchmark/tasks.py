@@ -14,6 +14,7 @@ from typing import Any
 from datasets import DatasetDict
 
 import loaders
+import loaders.api
 
 
 class TaskError(ValueError):
@@ -98,6 +99,13 @@ def load_task(task_id: str, source: str | None = None, cache_dir: str | Path | N
         from benchmark.byo import load_byo_task
 
         return load_byo_task(task_id)
+    name, _, config = task_id.partition("/")
+    user = loaders.api.list_user_datasets(cache_dir).get(name)
+    if user is not None and source in (None, "user"):
+        build = json.loads((user / "build.json").read_text())
+        if config not in build["fingerprints"]:
+            raise TaskError(f"unknown task '{task_id}'; {name} has configs {', '.join(build['fingerprints'])}")
+        return task_from_dir(user, config, task_id=task_id)
     name, config = parse_task_id(task_id)
     path = loaders.build_dataset(name, source=source, cache_dir=cache_dir)
     return task_from_dir(path, config, task_id=task_id)

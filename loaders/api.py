@@ -53,6 +53,23 @@ def dataset_dir(name: str, source: str, cache: str | os.PathLike | None = None) 
     return cache_dir(cache) / "datasets" / source / name
 
 
+def list_user_datasets(cache: str | os.PathLike | None = None) -> dict[str, Path]:
+    """Datasets built from a user's own files (`intervals` recipe): {name: directory}."""
+    root = cache_dir(cache) / "datasets" / "user"
+    if not root.is_dir():
+        return {}
+    return {p.name: p for p in sorted(root.iterdir()) if (p / "build.json").exists()}
+
+
+def built_dir(name: str, source: str | None = None, cache: str | os.PathLike | None = None) -> Path | None:
+    """Directory of an existing build of `name` (a recipe, or a user dataset), else None."""
+    users = list_user_datasets(cache)
+    if name in users and (source in (None, "user")):
+        return users[name]
+    path = dataset_dir(name, resolve_source(source), cache)
+    return path if (path / "build.json").exists() else None
+
+
 def build_dataset(name: str, /, source: str | None = None, cache_dir: str | os.PathLike | None = None,
                   rebuild: bool = False, **params: Any) -> Path:
     """Build `name` from `source` unless already built; return the dataset directory.

@@ -60,7 +60,7 @@ def counts_table(build: dict[str, Any], config: str | None = None) -> Table:
 @data_app.command("build")
 def build_cmd(
     name: str = typer.Argument(..., help="Dataset recipe, e.g. herv_classification (see `bench data ls`)."),
-    source: Optional[str] = typer.Option(None, help="grch38 (real public files) or demo (synthetic); default grch38."),
+    source: Optional[str] = typer.Option(None, help="grch38 (real public files), demo (synthetic) or user (intervals); default grch38."),
     rebuild: bool = typer.Option(False, help="Rebuild even if a build exists."),
     split_by: Optional[str] = typer.Option(None, help="cluster (default) or chromosome."),
     seed: Optional[int] = typer.Option(None, help="Seed of every random step (default 42)."),
@@ -110,20 +110,27 @@ def ls_cmd(cache_dir: Optional[Path] = typer.Option(None, help="Cache root.")) -
         built = [s for s in recipe.sources if (loaders.dataset_dir(recipe.name, s, cache_dir) / "build.json").exists()]
         table.add_row(recipe.name, ", ".join(c.name for c in recipe.configs), ", ".join(recipe.classes),
                       ", ".join(recipe.sources), ", ".join(built) or "—")
+    from loaders.api import list_user_datasets
+
+    for name, path in list_user_datasets(cache_dir).items():
+        build = json.loads((path / "build.json").read_text())
+        table.add_row(name, ", ".join(build["fingerprints"]), ", ".join(build.get("classes", [])), "user", "user")
     out.print(table)
 
 
 def _built_dir(name: str, source: Optional[str], cache_dir: Optional[Path]) -> Path:
     import loaders
-    from loaders.api import resolve_source
+    from loaders.api import built_dir, list_user_datasets, resolve_source
 
     try:
-        loaders.get_recipe(name)
-        path = loaders.dataset_dir(name, resolve_source(source), cache_dir)
+        path = built_dir(name, source, cache_dir)
+        if path is None and name not in list_user_datasets(cache_dir):
+            loaders.get_recipe(name)
     except _user_errors() as exc:
         _fail(exc)
-    if not (path / "build.json").exists():
-        _fail(f"{name} ({resolve_source(source)}) is not built; run `bench data build {name} --source {resolve_source(source)}`")
+    if path is None:
+        src = resolve_source(source)
+        _fail(f"{name} ({src}) is not built; run `bench data build {name} --source {src}`")
     return path
 
 

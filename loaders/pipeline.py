@@ -11,6 +11,7 @@ import os
 import time
 from importlib import metadata
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "max_per_class": None,
     "threads": 2,
     "allow_drift": False,
+    "alt_vcfs": [],
 }
 CHROM_HOLDOUT = {"demo": (["chr4"], ["chr3"]), "grch38": (["chr8"], ["chr9"])}
 NOT_IN_DIR_NAME = {"threads", "allow_drift"}
@@ -106,16 +108,46 @@ def resolve_inputs(recipe: Recipe, source: str, cache: Path, params: dict[str, A
             paths[f.key] = p
             meta[f.key] = {"path": str(p), "sha256": sha256_file(p), "release": f.release, "license": f.license}
         return paths, meta
-    from loaders.fetch import fetch
+    return LazyInputs(recipe.sources[source], cache, allow_drift=bool(params.get("allow_drift"))).prefetch()
 
-    files: tuple[SourceFile, ...] = recipe.sources[source]
-    wanted = [f for f in files if not f.optional or f.key in set(params.get("optional_inputs") or [])]
-    paths, meta = {}, {}
-    for f in wanted:
-        p = fetch(f, cache, allow_drift=bool(params.get("allow_drift")))
-        paths[f.key] = p
-        meta[f.key] = {"url": f.url, "sha256": sha256_file(p), "release": f.release, "license": f.license}
-    return paths, meta
+
+class LazyInputs(Mapping):
+    """Input map of a downloaded source: required files are fetched up front, optional ones
+    (Telescope loci, pangenome VCFs) only when a recipe or a param asks for them.
+
+    `meta` holds the provenance (url, sha256, release, license) of every file fetched.
+    """
+
+    def __init__(self, files: tuple[SourceFile, ...], cache: Path, allow_drift: bool = False):
+        self.files = {f.key: f for f in files}
+        self.cache = cache
+        self.allow_drift = allow_drift
+        self.paths: dict[str, Path] = {}
+        self.meta: dict[str, Any] = {}
+
+    def prefetch(self) -> tuple["LazyInputs", dict[str, Any]]:
+        for key, f in self.files.items():
+            if not f.optional:
+                self[key]
+        return self, self.meta
+
+    def __getitem__(self, key: str) -> Path:
+        if key not in self.paths:
+            from loaders.fetch import expected_sha256, fetch
+
+            if key not in self.files:
+                raise KeyError(key)
+            f = self.files[key]
+            self.paths[key] = fetch(f, self.cache, allow_drift=self.allow_drift)
+            self.meta[key] = {"url": f.url, "sha256": expected_sha256(f, self.cache), "release": f.release,
+                              "license": f.license}
+        return self.paths[key]
+
+    def __iter__(self):
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
 
 
 def _cap_per_class(intervals: pd.DataFrame, cap: int | None, rng: np.random.Generator) -> pd.DataFrame:
@@ -137,6 +169,20 @@ def _versions() -> dict[str, str]:
             out[pkg] = "unknown"
     out["mmseqs"] = clustering.mmseqs_version()
     return out
+
+
+def add_alt_alleles(rows: pd.DataFrame, intervals: pd.DataFrame, inputs: Mapping[str, Any], dataset: str,
+                    params: dict[str, Any]) -> tuple[pd.DataFrame, int]:
+    """Append pangenome ALT-allele rows for each VCF input named in `alt_vcfs` (see loaders.alleles)."""
+    from loaders.alleles import alt_allele_rows
+
+    extra = []
+    for key in params.get("alt_vcfs") or []:
+        if key not in inputs:
+            raise DatasetError(f"alt_vcfs: no input '{key}' in this source (inputs: {', '.join(inputs)})")
+        extra.append(alt_allele_rows(inputs[key], intervals, dataset, f"{key}_alt", params["min_length"]))
+    n = int(sum(len(e) for e in extra))
+    return (pd.concat([rows, *extra], ignore_index=True) if n else rows), n
 
 
 def assign_splits(rows: pd.DataFrame, params: dict[str, Any]) -> tuple[np.ndarray, dict[str, int]]:
@@ -190,6 +236,7 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
         rows, seq_stats = extract_rows(intervals, genome, recipe.name, p["min_length"], p["n_run"])
     finally:
         genome.close()
+    rows, seq_stats["alt_allele_rows"] = add_alt_alleles(rows, intervals, inputs, recipe.name, p)
     rows, dup_stats = resolve_duplicates(rows)
     if rows.empty:
         raise DatasetError(f"{recipe.name}: no sequences left after filtering (check inputs and min_length)")

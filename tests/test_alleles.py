@@ -35,3 +35,28 @@ def test_malformed_vcf(tmp_path):
     iv = pd.DataFrame({"chrom": ["chr1"], "start": [0], "end": [10], "label": [1]})
     with pytest.raises(FormatError, match=r"bad\.vcf:2: POS is not an integer: 'abc'"):
         alt_allele_rows(vcf, iv, "ds", "x")
+
+
+def test_alt_alleles_join_a_demo_build(demo_cache, tmp_path):
+    """`alt_vcfs` adds ALT rows carrying the label of the locus they overlap (HERV demo)."""
+    from unittest import mock
+
+    import loaders
+    from loaders import pipeline
+    from loaders.demo import ensure_demo_world
+
+    world = dict(ensure_demo_world(demo_cache))
+    truth = pd.read_csv(world["truth"], sep="\t")
+    expressed = truth[(truth["expressed"] == 1) & (truth["kind"] == "full")].iloc[0]
+    alt = "ACGGT" * 40
+    vcf = tmp_path / "alt.vcf"
+    pos = int(expressed["start"]) + 100
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   f"{expressed['chrom']}\t{pos}\tsv1\tA\t{alt}\t.\tPASS\t.\n")
+    world["hprc_vcf"] = vcf
+    with mock.patch.object(pipeline, "resolve_inputs", return_value=(world, {})):
+        path = loaders.build_dataset("herv_classification", source="demo", cache_dir=tmp_path / "c", alt_vcfs=["hprc_vcf"])
+    frames = pd.concat(pd.read_parquet(p) for p in (path / "multiclass").glob("*.parquet"))
+    rows = frames[frames["source"] == "hprc_vcf_alt"]
+    assert rows[["chrom", "start", "end", "label", "sequence"]].values.tolist() == [
+        [expressed["chrom"], pos - 1, pos, 1, alt]]
