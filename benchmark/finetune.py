@@ -133,7 +133,8 @@ class FineTunePredictor:
     The model is resolved and the max length checked at construction, so a bad model id
     or `max_length` fails before any training. `save_dir` receives the fine-tuned model
     (`save_pretrained` + tokenizer + `phenoseq.json`); `output_dir` holds checkpoints,
-    and with `resume=True` training continues from the last one. Under `accelerate launch`
+    and with `resume=True` training continues from the last one (a seed already saved in
+    `save_dir` with the same model, task and config is loaded instead of retrained). Under `accelerate launch`
     / `torchrun` give every rank the same `output_dir` (the CLI does).
     """
 
@@ -168,6 +169,8 @@ class FineTunePredictor:
 
         cfg = self.cfg
         self.seed = seed
+        if self._reuse_saved(seed):
+            return self
         names = self.label_names or _label_names(train, num_labels)
         set_seed(seed)
         model, self.head = build_model(self.spec, num_labels, names, random_init=self.random_init)
@@ -265,6 +268,20 @@ class FineTunePredictor:
         return path
 
     # --- internals ------------------------------------------------------------------------
+    def _reuse_saved(self, seed: int) -> bool:
+        """With `resume`, a seed already finished into `save_dir` (same model, task, config) is loaded, not retrained."""
+        meta_path = self.save_dir / META_FILE if self.resume and self.save_dir is not None else None
+        if meta_path is None or not meta_path.is_file():
+            return False
+        meta = json.loads(meta_path.read_text())
+        same = (meta.get("seed") == seed and meta.get("model_id") == self.model_id and meta.get("task") == self.task_id
+                and meta.get("random_init") == self.random_init and meta.get("config") == asdict(self.cfg))
+        if not same:
+            return False
+        done = load_finetuned(self.save_dir)
+        self.model, self.meta, self.head, self.n_params = done.model, done.meta, done.head, done.n_params
+        return True
+
     def _encoded(self, split: Dataset, with_labels: bool) -> tuple[Dataset, np.ndarray]:
         labels = split["label"] if with_labels else None
         cols, owner = encode_split(self.adapter, list(split["sequence"]), labels, self.max_length,

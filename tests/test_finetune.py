@@ -127,6 +127,18 @@ def test_resume_from_checkpoint(models, small_task, tmp_path):
     assert again.predict_proba(small_task.data["test"]).shape == (len(small_task.data["test"]), 2)
 
 
+def test_resume_reuses_a_finished_seed(models, small_task, tmp_path):
+    cfg = FineTuneConfig(**{**FAST, "epochs": 1})
+    first = FineTunePredictor(str(models["gpt2"]), cfg, save_dir=tmp_path / "s0", task_id="t")
+    first.fit(small_task.data["train"], small_task.data["validation"], num_labels=2, seed=0)
+    again = FineTunePredictor(str(models["gpt2"]), cfg, save_dir=tmp_path / "s0", task_id="t", resume=True)
+    again.fit(None, None, num_labels=2, seed=0)  # no data needed: the saved seed is loaded
+    assert np.allclose(again.predict_proba(small_task.data["test"]), first.predict_proba(small_task.data["test"]), atol=1e-6)
+    other = FineTunePredictor(str(models["gpt2"]), FineTuneConfig(**{**FAST, "epochs": 1, "lr": 1e-3}),
+                              save_dir=tmp_path / "s0", task_id="t", resume=True)
+    assert other._reuse_saved(0) is False  # a different config retrains
+
+
 def test_class_weights_and_precision():
     assert class_weights(np.array([0, 0, 0, 1]), 2).tolist() == pytest.approx([4 / 6, 4 / 2])
     assert class_weights(np.array([0, 1]), 3).tolist() == pytest.approx([2 / 3, 2 / 3, 0.0])
