@@ -97,6 +97,19 @@ def test_save_and_load_finetuned_round_trip(models, small_task, tmp_path):
     assert np.allclose(loaded.predict_proba(small_task.data["test"]), probs, atol=1e-6)
 
 
+def test_pooled_head_fallback_trains_saves_and_loads(models, small_task, tmp_path, monkeypatch):
+    """A backbone without a ...ForSequenceClassification class: AutoModel + mean pooling + linear head."""
+    from benchmark.models import registry
+
+    monkeypatch.setattr(registry, "has_sequence_classification", lambda config: False)
+    p, probs, _ = fit_score(models["generic"], small_task, save_dir=tmp_path / "pooled", cfg={"epochs": 2})
+    assert p.head == "pooled" and type(p.model).__name__ == "PooledClassifier"
+    assert json.loads((tmp_path / "pooled" / "phenoseq.json").read_text())["head"] == "pooled"
+    loaded = load_finetuned(tmp_path / "pooled")
+    assert type(loaded.model).__name__ == "PooledClassifier"
+    assert np.allclose(loaded.predict_proba(small_task.data["test"]), probs, atol=1e-6)
+
+
 def test_random_init_reinitialises_weights(models, small_task):
     pre = FineTunePredictor(str(models["dnabert6"]), FineTuneConfig(**FAST))
     rnd = FineTunePredictor(str(models["dnabert6"]), FineTuneConfig(**FAST), random_init=True)
