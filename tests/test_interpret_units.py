@@ -177,3 +177,10 @@ def test_update_results_replaces_only_the_interpretation_block(tmp_path):
     update_results(path, block)
     assert json.loads(path.read_text()) == {"schema": "phenoseq-results/1", "seeds": [1], "interpretation": block}
     assert [p.name for p in Path(tmp_path).iterdir()] == ["r.json"]
+
+
+def test_probe_copies_give_independent_pairs_per_background():
+    motif = Motif("M", "m", np.eye(4)[:, [0, 1, 2, 3, 0, 1, 2, 3]] * 10)
+    probe = build_probe(["T" * 200], [motif], seed=0, copies=3)
+    assert len(probe) == 6 and probe.labels == [1, 0] * 3
+    assert len({s.start for s in probe.sites}) == 3  # three positions, each shared by its pair

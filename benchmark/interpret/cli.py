@@ -55,6 +55,10 @@ def interpret(
     pad: int = typer.Option(4, "--pad", min=0, help="Padding added to each side of a region (bp)."),
     motifs: str | None = typer.Option(None, "--motifs", help="Comma-separated JASPAR ids (planted motifs; or restrict the scan)."),
     planted_label: str | None = typer.Option(None, "--planted-label", help="Class the planted probes are explained for (default: label 1)."),
+    probe_epochs: int = typer.Option(0, "--probe-epochs", min=0,
+                                       help="--check planted: first fine-tune on a planted/shuffled probe from the train split "
+                                            "for this many epochs (0: use the model as fine-tuned on the task)."),
+    probe_lr: float = typer.Option(3e-3, "--probe-lr", help="Learning rate of --probe-epochs."),
     seed: int = typer.Option(0, "--seed"),
     device: str | None = typer.Option(None, "--device", help="cpu, cuda... (default: cuda when available)."),
 ) -> None:
@@ -90,6 +94,11 @@ def interpret(
             kw: dict[str, Any] = {"motif_ids": motif_ids} if motif_ids else {}
             label = _label_index(planted_label, names, 1 if len(names) > 1 else 0)
             control = 0 if label != 0 else 1
+            if probe_epochs > 0:
+                from benchmark.interpret.pipeline import finetune_on_probe
+
+                handle = finetune_on_probe(handle, list(the_task.data["train"]["sequence"]), planted_label=label,
+                                           control_label=control, epochs=probe_epochs, lr=probe_lr, seed=seed, **kw)
             block, probe, _ = planted_check(handle, list(data["sequence"]), list(data["id"]), method=method,
                                             n_sequences=max_sequences, planted_label=label, control_label=control,
                                             seed=seed, threshold=threshold, **kw)

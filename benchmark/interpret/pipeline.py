@@ -124,6 +124,41 @@ def planted_probe_for(handle: ModelHandle, backgrounds: Sequence[str], ids: Sequ
     return probe, motifs
 
 
+def train_on_probe(handle: ModelHandle, probe: Probe, *, epochs: int = 5, lr: float = 3e-3, batch_size: int = 16,
+                   seed: int = 0) -> ModelHandle:
+    """Fine-tune `handle`'s model in place on probe sequences (cross-entropy, Adam, constant lr,
+    seeded order; the DART-Eval setting); back in eval mode."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = handle.model
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    labels = torch.tensor(probe.labels, device=handle.device)
+    for _ in range(epochs):
+        model.train()
+        order = rng.permutation(len(probe))
+        for i in range(0, len(order), batch_size):
+            idx = order[i : i + batch_size]
+            enc = handle.encode([probe.sequences[j] for j in idx])
+            loss = torch.nn.functional.cross_entropy(handle.logits(enc.input_ids, enc.attention_mask), labels[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+    return handle
+
+
+def finetune_on_probe(handle: ModelHandle, train_backgrounds: Sequence[str], *, motif_ids: Sequence[str] = DEFAULT_MOTIFS,
+                      release: str = JASPAR_RELEASE, planted_label: int = 1, control_label: int = 0, epochs: int = 5,
+                      lr: float = 3e-3, seed: int = 0, copies: int = 4) -> ModelHandle:
+    """Build a training probe (`copies` planted/shuffled pairs per background) and train on it."""
+    motifs = load_jaspar(motif_ids, release=release)
+    probe = build_probe(train_backgrounds, motifs, seed=seed + 1, length=model_bases(handle),
+                        planted_label=planted_label, control_label=control_label, copies=copies)
+    return train_on_probe(handle, probe, epochs=epochs, lr=lr, seed=seed)
+
+
 def planted_check(handle: ModelHandle, backgrounds: Sequence[str], ids: Sequence[str], *, method: str = "attention",
                   motif_ids: Sequence[str] = DEFAULT_MOTIFS, release: str = JASPAR_RELEASE, n_sequences: int = 200,
                   planted_label: int = 1, control_label: int = 0, seed: int = 0,

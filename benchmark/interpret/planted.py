@@ -89,8 +89,9 @@ def shuffled_control(instance: str, rng: np.random.Generator, tries: int = 50) -
 
 def build_probe(backgrounds: Sequence[str], motifs: Sequence[Motif], *, seed: int = 0, length: int | None = None,
                 ids: Sequence[str] | None = None, planted_label: int = 1, control_label: int = 0,
-                strands: str = "both") -> Probe:
-    """Two probes per background (planted, control); motifs assigned in turn; seeded.
+                strands: str = "both", copies: int = 1) -> Probe:
+    """Two probes per background (planted, control) - `copies` pairs each, at independent
+    positions (for training probes); motifs assigned in turn; seeded.
 
     `length` crops each background to its centre window; `strands` is "both" or "+".
     """
@@ -98,7 +99,7 @@ def build_probe(backgrounds: Sequence[str], motifs: Sequence[Motif], *, seed: in
     ids = list(ids) if ids is not None else [f"bg{i}" for i in range(len(backgrounds))]
     out = Probe([], [], [], [], [], [m.id for m in motifs])
     k = 0
-    for bid, bg in zip(ids, backgrounds):
+    for bid, bg in ((b, s) for b, s in zip(ids, backgrounds) for _ in range(copies)):
         bg = bg.upper()
         if length is not None and len(bg) > length:
             off = (len(bg) - length) // 2
@@ -113,7 +114,7 @@ def build_probe(backgrounds: Sequence[str], motifs: Sequence[Motif], *, seed: in
         inst = motif.consensus if strand == "+" else revcomp(motif.consensus)
         ctrl = shuffled_control(inst, rng)
         for planted, piece, label in ((True, inst, planted_label), (False, ctrl, control_label)):
-            out.ids.append(f"{bid}|{'planted' if planted else 'shuffled'}|{motif.id}")
+            out.ids.append(f"{bid}|{'planted' if planted else 'shuffled'}|{motif.id}|{pos}{strand}")
             out.sequences.append(bg[:pos] + piece + bg[pos + w :])
             out.labels.append(label)
             out.sites.append(Site(motif.id, pos, pos + w, strand, piece))
