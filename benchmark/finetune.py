@@ -275,7 +275,7 @@ class FineTunePredictor:
             return False
         meta = json.loads(meta_path.read_text())
         same = (meta.get("seed") == seed and meta.get("model_id") == self.model_id and meta.get("task") == self.task_id
-                and meta.get("random_init") == self.random_init and meta.get("config") == asdict(self.cfg))
+                and meta.get("random_init") == self.random_init and _training_config(meta.get("config") or {}) == _training_config(asdict(self.cfg)))
         if not same:
             return False
         done = load_finetuned(self.save_dir)
@@ -305,6 +305,11 @@ class FineTunePredictor:
                 "max_length": self.max_length, "windows": self.cfg.windows, "window_stride": self.cfg.window_stride,
                 "head": self.head, "pooling": self.adapter.pooling, "trust_remote_code": self.spec.trust_remote_code,
                 "random_init": self.random_init, "seed": self.seed, "n_params": self.n_params, "config": asdict(self.cfg)}
+
+
+def _training_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The options that change the trained model (not progress bars or data-loader workers)."""
+    return {k: v for k, v in cfg.items() if k not in ("progress", "num_workers")}
 
 
 def _label_names(split: Dataset, num_labels: int) -> list[str]:
