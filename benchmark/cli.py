@@ -7,6 +7,7 @@ and exit 2 before anything is written; results are written only after every seed
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,9 @@ def run(
     except errors as exc:
         fail(str(exc))
         return
+    finally:
+        if not is_main_process() and "out_dir" in locals():
+            shutil.rmtree(out_dir, ignore_errors=True)  # a replica's copy of the results
     if main:
         out.print(summary_table(results, f"{the_task.id} · {model} · {seeds} seed(s)"))
         out.print(f"results: {path}")
