@@ -110,6 +110,7 @@ def run(
     resume: bool = typer.Option(False, "--resume", help="Continue each seed from its last checkpoint under OUTPUT/checkpoints."),
     save_models: bool = typer.Option(True, "--save-models/--no-save-models", help="Save each seed's model under OUTPUT/models."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    shuffle_labels: bool = typer.Option(False, "--shuffle-labels", help="Negative control: seeded permutation of the train labels (test untouched); should score at chance."),
 ) -> None:
     """Fine-tune MODEL on TASK for several seeds; write results JSON + predictions parquet."""
     quiet_transformers()
@@ -127,8 +128,13 @@ def run(
         the_task = load_task(task, source=source)
         if limit:
             the_task = limit_task(the_task, limit)
+        if shuffle_labels:
+            from benchmark.controls import shuffle_train_labels
+
+            the_task = shuffle_train_labels(the_task, seed=0)
         check_task_sequences(the_task)
-        stem = results_stem(the_task.id, model) + ("__random-init" if random_init else "")
+        stem = (results_stem(the_task.id, model) + ("__random-init" if random_init else "")
+                + ("__shuffled-labels" if shuffle_labels else ""))
         main = is_main_process()
         out_dir = output if main else Path(tempfile.mkdtemp(prefix="phenoseq-rank-"))
 
@@ -146,6 +152,7 @@ def run(
             "lora": lora, "patience": patience, "class_weighted_loss": cfg.class_weights, "group_by_length": cfg.group_by_length,
             "precision": pick_precision(precision), "limit": limit, "random_init": random_init,
             "trust_remote_code": trust_remote_code, "source": the_task.source, "seeds": list(range(seeds)),
+            "shuffle_labels": shuffle_labels,
         }
         made = {0: first}
 

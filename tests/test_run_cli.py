@@ -144,3 +144,18 @@ def test_ls_lists_tasks_and_adapters(app, monkeypatch):
     for name in ("herv_classification/binary", "csv:PATH", "dnabert-kmer", "nucleotide-transformer", "dnabert-2",
                  "hyenadna", "caduceus", "gpt2-bpe", "generic"):
         assert name in res.stdout
+
+
+def test_shuffle_labels_control_permutes_train_only(app, models, csv_task, tmp_path):
+    """`--shuffle-labels` trains on permuted train labels, scores the untouched test split, and says so."""
+    out = tmp_path / "results"
+    res = invoke(app, "run", "--model", models["dnabert"], "--task", f"csv:{csv_task}", "--seeds", 1, "--epochs", 1,
+                 "--lr", 3e-3, "--batch-size", 8, "--max-length", 64, "--output", out, "--no-progress",
+                 "--shuffle-labels")
+    assert res.exit_code == 0, res.output
+    path = next(out.glob("*__shuffled-labels.json"))
+    results, pred = read_results(path)
+    assert results["config"]["shuffle_labels"] is True
+    task = tasks.load_task(f"csv:{csv_task}")
+    assert sorted(pred["label"].tolist()) == sorted(task.data["test"]["label"])
+    assert results["dataset_fingerprint"] == fingerprint_split(task.data["test"])
