@@ -122,6 +122,9 @@ def interpret(
                                       threshold=threshold, min_len=min_len, pad=pad, motif_ids=motif_ids)
         typer.echo(f"{summary['n_regions']} regions, {summary['n_hits']} motif hits, "
                    f"{summary['significant_motifs']} motifs with q < 0.05 -> {out / 'report.html'}")
+        if summary["n_regions"] == 0:
+            typer.echo("note: no base passed the threshold (attributions flatter than the study's 10x-minimum rule); "
+                       "try --min-factor 2 or --no-above-mean --quantile 0.9", err=True)
     except _user_errors() as exc:
         _fail(str(exc).strip("'\""))
 

@@ -23,8 +23,9 @@ def _plt():
 
 
 def plot_track(scores: np.ndarray, path: str | os.PathLike, title: str = "", regions: Sequence[Region] = (),
-               hits: pd.DataFrame | None = None, planted: Sequence[tuple[int, int]] = ()) -> None:
-    """Per-base attribution with high regions shaded, FIMO hits as bars (labelled) and planted sites."""
+               hits: pd.DataFrame | None = None, planted: Sequence[tuple[int, int]] = (), max_labels: int = 6) -> None:
+    """Per-base attribution with high regions shaded (gold), FIMO hits as red bars (the `max_labels`
+    most significant named) and planted sites (green)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(12, 3))
     x = np.arange(len(scores))
@@ -36,8 +37,9 @@ def plot_track(scores: np.ndarray, path: str | os.PathLike, title: str = "", reg
     if hits is not None and len(hits):
         finite = np.asarray(scores)[np.isfinite(scores)]
         y0 = float(finite.min()) if finite.size else 0.0
-        for i, h in enumerate(hits.itertuples(index=False)):
+        for h in hits.itertuples(index=False):
             ax.hlines(y0, h.start, h.end, colors="crimson", lw=4)
+        for h in hits.nsmallest(max_labels, "p_value").itertuples(index=False):
             ax.text(h.start, y0, f"{h.motif_name}({h.strand})", fontsize=6, va="bottom", rotation=30)
     ax.set_xlabel("position (bp)")
     ax.set_ylabel("attribution")
