@@ -27,6 +27,7 @@ from leaderboard import validate as validate_mod
 from leaderboard.push import push, stage
 from leaderboard.render import board, render, render_markdown
 from leaderboard.store import ResultsStore, submit
+from conftest import make_tiny_task
 from leaderboard.validate import Limits, SubmissionError, validate_submission
 
 INTERPRETATION = {"method": "integrated_gradients", "planted_auroc": 0.91, "random_auroc": 0.52, "fimo_recovery": 0.75,
@@ -429,3 +430,22 @@ def test_bench_submit_and_leaderboard(bench, honest, tmp_path, monkeypatch) -> N
     assert r.exit_code == 2 and r.output == "no entries for task 'nope/x' in the store\n"
     r = bench("leaderboard", "push", "--repo", "not a repo", "--store", store)
     assert r.exit_code == 2 and r.output == "error: --repo must look like org/name, got 'not a repo'\n"
+
+
+def test_multiclass_submission_is_rescored(tmp_path) -> None:
+    from benchmark.tasks import Task
+    from loaders.fingerprint import fingerprint_split
+    from loaders.schema import features
+
+    base = make_tiny_task()
+    names = ["a", "b", "c"]
+    data = base.data.map(lambda row, i: {"label": i % 3}, with_indices=True, features=features(names))
+    task = Task(id="tiny/three", dataset_name="tiny", config="three", data=data, label_names=names,
+                fingerprint=fingerprint_split(data["test"]), source="synthetic-fixture", synthetic=True)
+    results, path = run_predictor(lambda s: KmerLRPredictor(), task, [0, 1], tmp_path / "res", {})
+    sub = validate_submission(path, task=task)
+    assert sub.results["summary"] == results["summary"] and results["model"]["n_params"] == 3 * 5461
+    assert list(sub.predictions.columns) == ["id", "seed", "label", "pred", "prob_0", "prob_1", "prob_2"]
+    bad = craft(path, tmp_path / "bad", edit_frame=lambda f: f.drop(columns=["prob_2"]))
+    with pytest.raises(SubmissionError, match=r"^predictions have 2 probability columns; the task has 3 classes \(prob_0\.\.prob_2\)$"):
+        validate_submission(bad, task=task)
