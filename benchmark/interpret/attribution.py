@@ -62,14 +62,19 @@ def _batches(seqs: Sequence[str], batch_size: int) -> list[Sequence[str]]:
 
 def attention_tokens(handle: ModelHandle, enc: Encoded) -> np.ndarray:
     """Token scores (B, T) from the last layer's CLS->token attention summed over heads."""
-    model = handle.model
+    backbone = getattr(handle.model, "backbone", None)  # the harness's PooledClassifier drops attentions
+    model = backbone if backbone is not None else handle.model
     if hasattr(model, "set_attn_implementation"):
         try:
             model.set_attn_implementation("eager")
         except Exception:  # pragma: no cover - models with a single implementation
             pass
     with torch.no_grad():
-        out = handle.forward(enc.input_ids, enc.attention_mask, output_attentions=True)
+        if backbone is not None:
+            kw = {"attention_mask": enc.attention_mask} if handle.accepts_attention_mask else {}
+            out = backbone(input_ids=enc.input_ids, output_attentions=True, **kw)
+        else:
+            out = handle.forward(enc.input_ids, enc.attention_mask, output_attentions=True)
     attentions = getattr(out, "attentions", None)
     if not attentions:
         raise AttributionError(f"{handle.name} returns no attention weights (attention-free?); use --method gradxinput or ig")
