@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from benchmark.interpret.handle import ModelHandle, kmer_text
+from benchmark.interpret.handle import ModelHandle
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -89,4 +89,4 @@ def accuracy(handle: ModelHandle, seqs: Sequence[str], labels: Sequence[int]) ->
     return float((pred == np.asarray(labels)).mean())
 
 
-__all__ = ["kmer_tokenizer", "tiny_bert", "TinyCNN", "train", "accuracy", "kmer_text"]
+__all__ = ["kmer_tokenizer", "tiny_bert", "TinyCNN", "train", "accuracy"]
