@@ -47,8 +47,8 @@ def fitted(tmp_path_factory):
 
 def test_check_planted_writes_the_interpretation_block_into_results(fitted):
     """Reusing the task-fine-tuned model (no probe fine-tuning). It learned the 16-mer as a whole, so
-    a lone SP1 or TBP consensus is a weak cue: measured planted AUROC 0.55 vs random 0.50, FIMO
-    recovery 0.45 - this test checks the plumbing; the known-answer check is test_interpret_planted."""
+    a lone SP1 or TBP consensus is a weak cue: measured planted AUROC 0.549 vs random 0.497, FIMO
+    recovery 0.40 - this test checks the plumbing; the known-answer check is test_interpret_planted."""
     before = json.loads(fitted["json"].read_text())
     res = invoke("interpret", "--model", fitted["model"], "--task", fitted["task"], "--method", "gradxinput",
                  "--check", "planted", "--motifs", "MA0079,MA0108", "--results", fitted["json"])

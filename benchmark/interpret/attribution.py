@@ -104,15 +104,17 @@ def _embedding_layer(handle: ModelHandle) -> torch.nn.Module:
 
 def gradient_tokens(handle: ModelHandle, enc: Encoded, method: str, target: Sequence[int] | int | None,
                     n_steps: int = 32) -> np.ndarray:
-    """Token scores (B, T): gradient x input or integrated gradients on the input embeddings,
-    summed over the hidden dimension (captum layer attributions)."""
+    """Token scores (B, T): gradient x input or integrated gradients of the target class's
+    log-probability on the input embeddings, summed over the hidden dimension (captum layer attributions)."""
     from captum.attr import LayerGradientXActivation, LayerIntegratedGradients
 
     layer = _embedding_layer(handle)
     tgt = _targets(handle, enc, target)
 
     def fwd(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return handle.logits(input_ids, attention_mask)
+        # log-probabilities, not raw logits: a class can be won by pushing the other logits
+        # down, which the raw target logit misses (for two classes this is logit1 - logit0).
+        return torch.log_softmax(handle.logits(input_ids, attention_mask).float(), dim=-1)
 
     if method == "gradxinput":
         attr = LayerGradientXActivation(fwd, layer).attribute(
