@@ -49,6 +49,8 @@ COMMON_DEFAULTS: dict[str, Any] = {
 }
 CHROM_HOLDOUT = {"demo": (["chr4"], ["chr3"]), "grch38": (["chr8"], ["chr9"])}
 NOT_IN_DIR_NAME = {"threads", "allow_drift"}
+PIPELINE_VERSION = "1"
+"""Bump when a change to the shared pipeline changes what a build contains; cached builds are then redone."""
 NAMING_PARAMS = {"name", "fasta", "bed"}
 """Params that name a bring-your-own build (directory `<cache>/datasets/<source>/<name>`), not hashed into it."""
 
@@ -205,6 +207,13 @@ def _same_user_build(out: Path, inputs_meta: dict[str, Any], params: dict[str, A
     return same_inputs and json.loads(json.dumps(kept)) == old.get("params")
 
 
+def _same_build_recipe(out: Path, params: dict[str, Any]) -> bool:
+    """A cached build is reused only if it was made with these params by this pipeline version."""
+    old = json.loads((out / "build.json").read_text())
+    kept = {k: v for k, v in params.items() if k not in NOT_IN_DIR_NAME}
+    return old.get("pipeline_version") == PIPELINE_VERSION and json.loads(json.dumps(kept)) == old.get("params")
+
+
 def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, rebuild: bool = False,
           params: dict[str, Any] | None = None) -> Path:
     """Build `recipe` from `source` into the cache (skipped when already built); return its directory."""
@@ -216,10 +225,13 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     resolved = None
     if (out / "build.json").exists() and not rebuild:
         if source != "user":
-            return out
-        resolved = resolve_inputs(recipe, source, cache_path, p)
-        if _same_user_build(out, resolved[1], p):
-            return out
+            if _same_build_recipe(out, p):
+                return out
+            console.log(f"{recipe.name}: cached build at {out} used other parameters or pipeline version; rebuilding")
+        else:
+            resolved = resolve_inputs(recipe, source, cache_path, p)
+            if _same_user_build(out, resolved[1], p):
+                return out
     t0 = time.perf_counter()
     console.log(f"[bold]{p.get('name') or recipe.name}[/]: building from source '{source}' into {out}")
     inputs, inputs_meta = resolved or resolve_inputs(recipe, source, cache_path, p)
@@ -252,7 +264,7 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     stats = {**ctx.stats, **seq_stats, **dup_stats, **split_stats, "rows": int(len(rows)),
              "clusters": int(rows["cluster"].nunique()),
              "multi_member_clusters": int((rows["cluster"].value_counts() > 1).sum())}
-    info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo",
+    info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo", "pipeline_version": PIPELINE_VERSION,
             "params": {k: v for k, v in p.items() if k not in NOT_IN_DIR_NAME}, "inputs": inputs_meta,
             "versions": _versions(), "stats": stats, "classes": list(recipe.classes)}
     write_built(out, recipe, rows, info, lambda i: render_card(recipe, i))

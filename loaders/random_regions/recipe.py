@@ -64,5 +64,5 @@ RECIPE = Recipe(
     citation=STUDY_BIBTEX,
     license="other",
     default_params={"n_windows": 20_000, "window": 10_000},
-    source_params={"demo": {"n_windows": 240, "window": 2_000}},
+    source_params={"demo": {"n_windows": 1_600, "window": 1_000}},
 )
