@@ -35,6 +35,7 @@ def baseline(
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="random-init only: allow the model's code."),
     epochs: float | None = typer.Option(None, "--epochs", help="cnn: maximum epochs (default 40); random-init: fine-tuning epochs (default 3)."),
     threads: int | None = typer.Option(None, "--threads", min=1, help="cnn: CPU threads (default 1)."),
+    shuffle_labels: bool = typer.Option(False, "--shuffle-labels", help="Negative control: seeded permutation of the train labels (test untouched); should score at chance."),
 ) -> None:
     """Fit baseline NAME on TASK for several seeds; write results JSON + predictions parquet."""
     try:
@@ -47,6 +48,10 @@ def baseline(
         if threads is not None and name != "cnn":
             raise BaselineError(f"--threads only applies to cnn, not '{name}'")
         the_task = load_task(task, source=source)
+        if shuffle_labels:
+            from benchmark.controls import shuffle_train_labels
+
+            the_task = shuffle_train_labels(the_task, seed=0)
         options: dict[str, Any] = {}
         if name == "cnn":
             options = {k: v for k, v in (("max_epochs", None if epochs is None else int(epochs)), ("num_threads", threads))
@@ -58,9 +63,9 @@ def baseline(
         first = make_baseline(name, **options)  # resolves --model before any training
         made = {0: first}
         stem = (results_stem(the_task.id, model) + "__random-init" if name == "random-init"
-                else results_stem(the_task.id, f"baseline/{name}"))
+                else results_stem(the_task.id, f"baseline/{name}")) + ("__shuffled-labels" if shuffle_labels else "")
         run_config = {"baseline": name, **baseline_config(first), "source": the_task.source,
-                      "seeds": list(range(seeds))}
+                      "seeds": list(range(seeds)), "shuffle_labels": shuffle_labels}
 
         def on_seed(seed: int, entry: dict[str, Any]) -> None:
             m = entry["metrics"]

@@ -32,7 +32,9 @@ def task_slug(task: str) -> str:
 
 
 def model_label(row: dict[str, Any]) -> str:
-    return f"{row['model_id']} (random init)" if row.get("random_init") else str(row["model_id"])
+    """Model id, marked when the entry is a random-init model or a shuffled-label control."""
+    label = f"{row['model_id']} (random init)" if row.get("random_init") else str(row["model_id"])
+    return f"{label} (shuffled labels)" if row.get("control") == "shuffled-labels" else label
 
 
 def _entry(row: dict[str, Any]) -> dict[str, Any]:

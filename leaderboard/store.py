@@ -32,12 +32,13 @@ from leaderboard.validate import Submission
 
 INDEX_COLUMNS = (
     "entry_id", "task", "model_id", "revision", "n_params", "adapter", "random_init", "n_seeds", "fingerprint",
-    "source", "synthetic", "submitted_at", "summary", "interpretation",
+    "source", "synthetic", "submitted_at", "summary", "interpretation", "control",
 )
 _SCHEMA_SQL = f"""CREATE TABLE IF NOT EXISTS entries (
     entry_id TEXT PRIMARY KEY, task TEXT NOT NULL, model_id TEXT NOT NULL, revision TEXT, n_params INTEGER,
     adapter TEXT, random_init INTEGER NOT NULL, n_seeds INTEGER NOT NULL, fingerprint TEXT NOT NULL, source TEXT,
-    synthetic INTEGER NOT NULL, submitted_at TEXT NOT NULL, summary TEXT NOT NULL, interpretation TEXT)"""
+    synthetic INTEGER NOT NULL, submitted_at TEXT NOT NULL, summary TEXT NOT NULL, interpretation TEXT,
+    control TEXT)"""
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def _index_row(entry_id: str, results: dict[str, Any], submitted_at: str) -> dic
         "synthetic": int(bool(dataset.get("synthetic"))), "submitted_at": submitted_at,
         "summary": json.dumps(results["summary"], sort_keys=True),
         "interpretation": json.dumps(results["interpretation"], sort_keys=True) if results.get("interpretation") else None,
+        "control": "shuffled-labels" if (results.get("config") or {}).get("shuffle_labels") else None,
     }
 
 
@@ -85,6 +87,8 @@ class ResultsStore:
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.index_path, timeout=60)
         con.execute(_SCHEMA_SQL)
+        if "control" not in {row[1] for row in con.execute("PRAGMA table_info(entries)")}:
+            con.execute("ALTER TABLE entries ADD COLUMN control TEXT")  # stores made before negative controls
         return con
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:

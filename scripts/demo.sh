@@ -27,7 +27,8 @@ for task in herv_classification/binary herv_classification/multiclass random_reg
   "$BENCH" baseline majority --task "$task" --source demo --seeds "$SEEDS" --output "$OUT/results"
   "$BENCH" baseline kmer-lr --task "$task" --source demo --seeds "$SEEDS" --output "$OUT/results"
 done
-"$BENCH" baseline cnn --task herv_classification/binary --source demo --seeds "$SEEDS" --output "$OUT/results"
+"$BENCH" baseline kmer-lr --task herv_classification/binary --source demo --seeds "$SEEDS" --shuffle-labels --output "$OUT/results"
+"$BENCH" baseline cnn --task herv_classification/binary --source demo --seeds "$SEEDS" --epochs 15 --output "$OUT/results"
 
 step "4/6 Interpretation: does the fine-tuned model's attribution find planted JASPAR motifs?"
 RUN_JSON=$(ls "$OUT"/results/herv_classification_binary__*tiny-dnabert-6mer.json | head -n 1)

@@ -449,3 +449,18 @@ def test_multiclass_submission_is_rescored(tmp_path) -> None:
     bad = craft(path, tmp_path / "bad", edit_frame=lambda f: f.drop(columns=["prob_2"]))
     with pytest.raises(SubmissionError, match=r"^predictions have 2 probability columns; the task has 3 classes \(prob_0\.\.prob_2\)$"):
         validate_submission(bad, task=task)
+
+
+def test_shuffled_label_control_is_marked_on_the_board(tiny_task, tmp_path) -> None:
+    """A `--shuffle-labels` run is stored beside the real one and labelled as a control."""
+    from benchmark.controls import shuffle_train_labels
+    from leaderboard.render import model_label
+
+    shuffled = shuffle_train_labels(tiny_task, seed=0)
+    _, path = run_predictor(lambda s: KmerLRPredictor(), shuffled, [0], tmp_path / "r",
+                            {"baseline": "kmer-lr", "shuffle_labels": True}, stem="shuffled")
+    store = ResultsStore(tmp_path / "store")
+    store.add(validate_submission(path, task=tiny_task))
+    (row,) = store.rows()
+    assert row["control"] == "shuffled-labels"
+    assert model_label(row) == "baseline/kmer-lr (shuffled labels)"
