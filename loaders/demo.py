@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyfaidx
 
 DEMO_SEED = 20231205
-DEMO_VERSION = "2"
+DEMO_VERSION = "3"
 CHROM_SIZES: dict[str, int] = {"chr1": 1_500_000, "chr2": 1_200_000, "chr3": 900_000, "chr4": 600_000}
 TISSUES: tuple[str, ...] = ("Liver", "Testis", "Brain_Cortex")
 HERV_FAMILIES: tuple[tuple[str, str, str], ...] = (
@@ -209,11 +210,15 @@ def _rmsk_line(i: int, chrom: str, start: int, end: int, strand: str, name: str,
 
 
 def _write_fasta_gz(path: Path, genome: dict[str, np.ndarray]) -> None:
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+    """BGZF-compressed FASTA (gzip-compatible) plus its samtools-style `.fai` and `.gzi` indexes."""
+    from Bio import bgzf
+
+    with bgzf.BgzfWriter(str(path), "wb") as gz:
         for chrom, arr in genome.items():
             gz.write(f">{chrom}\n".encode())
             data = arr.tobytes()
             gz.write(b"\n".join(data[i:i + 60] for i in range(0, len(data), 60)) + b"\n")
+    pyfaidx.Fasta(str(path)).close()  # writes <path>.fai and <path>.gzi
 
 
 def _gtf_attr(**kv: str) -> str:

@@ -27,6 +27,13 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
+def _is_bgzf(path: Path) -> bool:
+    """gzip member with the BGZF `BC` extra subfield (what bgzip/samtools write)."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    return len(head) >= 14 and head[:2] == b"\x1f\x8b" and bool(head[3] & 4) and head[12:14] == b"BC"
+
+
 def prepare_genome(path: str | os.PathLike, work_dir: str | os.PathLike) -> Path:
     """Return an indexable plain FASTA for `path` (decompressing gzip/BGZF into `work_dir` once).
 
@@ -38,6 +45,8 @@ def prepare_genome(path: str | os.PathLike, work_dir: str | os.PathLike) -> Path
         raise FormatError(f"{path}: genome FASTA not found")
     if not _is_gzip(path):
         return path
+    if _is_bgzf(path) and Path(f"{path}.fai").exists() and Path(f"{path}.gzi").exists():
+        return path  # indexed BGZF (e.g. the demo genome): pyfaidx reads it in place
     st = path.stat()
     tag = hashlib.sha256(f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:12]
     work = Path(work_dir)
@@ -118,7 +127,7 @@ class Genome:
     def __init__(self, path: str | os.PathLike, work_dir: str | os.PathLike):
         self.source_path = Path(path)
         self.path = prepare_genome(path, work_dir)
-        with open(self.path, "rb") as fh:
+        with (gzip.open(self.path, "rb") if _is_gzip(self.path) else open(self.path, "rb")) as fh:
             first = fh.readline()
         if not first.startswith(b">"):
             raise FormatError(f"{self.source_path}:1: not a FASTA file (first line does not start with '>')")
