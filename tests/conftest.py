@@ -67,3 +67,14 @@ def demo_cache(tmp_path_factory, request) -> "Path":
     mp.setenv("PHENOSEQ_CACHE", str(cache))
     request.addfinalizer(mp.undo)
     return cache
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """Tiny models train much faster on one intra-op thread on a small shared CPU box (restored after the module)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -46,8 +46,22 @@ def world_dir() -> Path:
     return shared_world() / f"v{DEMO_VERSION}"
 
 
+_BUILDS: dict[str, tuple[Path, Path, float]] = {}
+
+
 def demo_builds(name: str, tmp_path_factory, **params) -> tuple[Path, Path, float]:
-    """Build `name` from `demo` twice from scratch (two caches); return both dirs and the first build's seconds."""
+    """Build `name` from `demo` twice from scratch (two caches); return both dirs and the first build's seconds.
+
+    Memoised per session, so the shared checks (test_recipes_common.py) and each recipe's own
+    module use the same two builds.
+    """
+    key = json.dumps([name, params], sort_keys=True)
+    if key not in _BUILDS:
+        _BUILDS[key] = _demo_builds(name, tmp_path_factory, **params)
+    return _BUILDS[key]
+
+
+def _demo_builds(name: str, tmp_path_factory, **params) -> tuple[Path, Path, float]:
     t0 = time.perf_counter()
     a = loaders.build_dataset(name, source="demo", cache_dir=fresh_cache(tmp_path_factory.mktemp(f"{name}_a")), **params)
     seconds = time.perf_counter() - t0

@@ -16,13 +16,7 @@ from benchmark.predictor import Predictor
 FAST = dict(epochs=2, lr=3e-3, batch_size=16, progress=False)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models train faster on one intra-op thread on a small shared CPU box."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")

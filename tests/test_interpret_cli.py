@@ -13,12 +13,7 @@ from benchmark.models.tiny import make_tiny_dnabert
 from phenoseq.cli import app
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def invoke(*args):

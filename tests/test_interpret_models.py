@@ -12,12 +12,7 @@ from benchmark.interpret.handle import load_handle
 from benchmark.models.tiny import make_tiny_generic
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.mark.parametrize("pooled", [False, True], ids=["seq-cls-head", "pooled-head"])

@@ -17,18 +17,8 @@ def builds(tmp_path_factory):
     return demo_builds(NAME, tmp_path_factory)
 
 
-def test_fast_and_reproducible(builds):
-    a, b, seconds = builds
-    assert seconds < BUILD_SECONDS
-    check_reproducible(a, b)
-
-
-def test_rows_configs_and_splits(builds, tmp_path):
-    a, _, _ = builds
-    check_rows(a, NAME, CLASSES)
-    check_configs(a, RECIPE.config("binary").label_map)
-    check_grouped_splits(a, tmp_path)
-    assert build_info(a)["stats"]["multi_member_clusters"] >= 1  # segmental duplicates were grouped
+def test_segmental_duplicates_grouped(builds):
+    assert build_info(builds[0])["stats"]["multi_member_clusters"] >= 1
 
 
 def test_class_ids_and_lrc_region():

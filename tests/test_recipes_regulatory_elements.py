@@ -29,17 +29,6 @@ def _features() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chrom", "start", "end", "label"])
 
 
-def test_fast_and_reproducible(builds):
-    a, b, seconds = builds
-    assert seconds < BUILD_SECONDS
-    check_reproducible(a, b)
-
-
-def test_rows_configs_and_splits(builds, tmp_path):
-    a, _, _ = builds
-    check_rows(a, NAME, CLASSES)
-    check_configs(a, RECIPE.config("binary").label_map)
-    check_grouped_splits(a, tmp_path)
 
 
 def test_class_ids_follow_the_study():

@@ -18,12 +18,7 @@ REGISTRY = [{"task": "herv_classification/binary", "classes": ["non_herv", "herv
              "sources": ["grch38", "demo"]}]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
