@@ -5,11 +5,14 @@ import re
 from collections.abc import Iterable
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from loaders.formats import FormatError
 from loaders.genome import Genome
 
 _NON_ACGT = re.compile(r"[^ACGTN]")
+PROGRESS_MIN = 20_000
+"""Show a progress bar when extracting at least this many intervals (real builds, not the demo)."""
 
 
 def clean(seq: str) -> str:
@@ -51,7 +54,10 @@ def extract_rows(intervals: pd.DataFrame, genome: Genome, dataset: str, min_leng
         raise FormatError(f"{where}: chromosome '{missing[0]}' is not in the genome FASTA {genome.source_path.name}")
     rows = []
     stats = {"intervals": int(len(intervals)), "fragments_short": 0, "n_split": 0}
-    for rec in intervals.itertuples(index=False):
+    records = intervals.itertuples(index=False)
+    if len(intervals) >= PROGRESS_MIN:
+        records = tqdm(records, total=len(intervals), desc="extracting sequences", unit="interval", leave=False)
+    for rec in records:
         seq = clean(genome.fetch(rec.chrom, int(rec.start), int(rec.end), rec.strand))
         pieces = split_at_n(seq, n_run)
         if len(pieces) != 1 or pieces[0] != (0, len(seq)):
