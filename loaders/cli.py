@@ -92,7 +92,10 @@ def build_cmd(
     try:
         path = loaders.build_dataset(name, source=source, cache_dir=cache_dir, rebuild=rebuild, **params)
     except _user_errors() as exc:
-        _fail(exc)
+        from loaders.fetch import FetchError
+
+        hint = "; `--source demo` builds the synthetic demo offline" if isinstance(exc, FetchError) else ""
+        _fail(f"{exc}{hint}")
     build = json.loads((path / "build.json").read_text())
     out.print(counts_table(build))
     out.print(f"built: {path}")
