@@ -52,6 +52,11 @@ def _run(args: list[str], cwd: Path) -> None:
         raise ClusterError(f"mmseqs {args[0]} failed: {tail[0]}")
 
 
+def _max_len(*sets: Sequence[tuple[str, str]]) -> str:
+    """`--max-seq-len` covering every input: MMseqs2 skips sequences over its default of 65,535 (HERV loci can be longer)."""
+    return str(max([65_535] + [len(seq) + 1 for records in sets for _, seq in records]))
+
+
 class _UnionFind:
     def __init__(self, items: Sequence[str]):
         self.parent = {x: x for x in items}
@@ -85,6 +90,7 @@ def similar_pairs(query: Sequence[tuple[str, str]], target: Sequence[tuple[str, 
         (t / "q.fa").write_text(to_fasta(query))
         (t / "t.fa").write_text(to_fasta(target))
         _run(["easy-search", "q.fa", "t.fa", "hits.m8", "tmp", "--search-type", "3", "--strand", "2",
+              "--max-seq-len", _max_len(query, target),
               "--min-seq-id", str(min_seq_id), "-c", str(coverage), "--cov-mode", "0", "--threads", str(threads),
               "-k", str(kmer), "-v", "1", "--format-output", "query,target,fident"], t)
         pairs = []
@@ -104,7 +110,8 @@ def cluster(records: Sequence[tuple[str, str]], *, min_seq_id: float = 0.95, cov
         with tempfile.TemporaryDirectory(dir=work_dir, prefix="mmseqs-") as tmp:
             t = Path(tmp)
             (t / "in.fa").write_text(to_fasta(records))
-            _run(["easy-linclust", "in.fa", "clu", "tmp", "--min-seq-id", str(min_seq_id), "-c", str(coverage),
+            _run(["easy-linclust", "in.fa", "clu", "tmp", "--max-seq-len", _max_len(records),
+                  "--min-seq-id", str(min_seq_id), "-c", str(coverage),
                   "--cov-mode", "0", "--threads", str(threads), "-v", "1"], t)
             for line in (t / "clu_cluster.tsv").read_text().splitlines():
                 rep, member = line.split("\t")

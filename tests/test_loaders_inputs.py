@@ -190,3 +190,17 @@ def test_push_uses_hub_api_only_for_network(demo_cache):
     assert kwargs["folder_path"] == str(path) and kwargs["repo_id"] == "org/herv" and kwargs["repo_type"] == "dataset"
     with pytest.raises(ValueError, match="org/name"):
         push_dataset(path, "not a repo", api=api)
+
+
+def test_clustering_keeps_sequences_longer_than_mmseqs_default(tmp_path):
+    """70 kb sequences (over MMseqs2's 65,535 default, which it would cut into pieces) align whole and cluster."""
+    from loaders.cluster import cluster, similar_pairs
+
+    rng = np.random.default_rng(5)
+    a = "".join(rng.choice(list("ACGT"), size=70_000))
+    b = a[:35_000] + ("A" if a[35_000] != "A" else "C") + a[35_001:]
+    other = "".join(rng.choice(list("ACGT"), size=500))
+    clusters = cluster([("x1", a), ("x2", b), ("y", other)], work_dir=tmp_path)
+    assert clusters == {"x1": "x1", "x2": "x1", "y": "y"}
+    (pair,) = similar_pairs([("x1", a)], [("x2", b)], work_dir=tmp_path)  # one whole-length alignment
+    assert pair[:2] == ("x1", "x2") and pair[2] >= 0.999
