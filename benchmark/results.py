@@ -44,12 +44,6 @@ def predictions_frame(seed: int, ids: list[str], labels: np.ndarray, probs: np.n
     return frame
 
 
-def probability_columns(frame: pd.DataFrame) -> list[str]:
-    """`prob_0..prob_{k-1}` in class order."""
-    cols = [c for c in frame.columns if c.startswith("prob_")]
-    return sorted(cols, key=lambda c: int(c.split("_", 1)[1]))
-
-
 def environment_info(device: str | None = None) -> dict[str, Any]:
     """Package versions and device, recorded in every results file."""
     pkgs: dict[str, str | None] = {}

@@ -9,9 +9,9 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -23,9 +23,9 @@ from loaders import splits as splitting
 from loaders.api import DatasetError, cache_dir as default_cache, dataset_dir
 from loaders.card import render_card
 from loaders.export import write_built
-from loaders.formats import is_primary
+from loaders.formats import FormatError, is_primary, read_chrom_sizes
 from loaders.genome import Genome
-from loaders.recipe import BuildContext, Recipe, SourceFile
+from loaders.recipe import INTERVAL_COLUMNS, BuildContext, Recipe, SourceFile
 from loaders.schema import SPLITS
 from loaders.sequences import extract_rows, resolve_duplicates
 
@@ -207,6 +207,15 @@ def _same_user_build(out: Path, inputs_meta: dict[str, Any], params: dict[str, A
     return same_inputs and json.loads(json.dumps(kept)) == old.get("params")
 
 
+def check_assembly(sizes: dict[str, int], chrom_sizes: Path, fasta: Path) -> None:
+    """The genome's primary chromosomes must have the lengths the pinned chrom.sizes gives (catches a wrong assembly)."""
+    expected = read_chrom_sizes(chrom_sizes)
+    for chrom, n in sizes.items():
+        if chrom in expected and expected[chrom] != n:
+            raise FormatError(f"{fasta}: {chrom} is {n:,} bp but {Path(chrom_sizes).name} says {expected[chrom]:,} bp "
+                              "(a different assembly?)")
+
+
 def _same_build_recipe(out: Path, params: dict[str, Any]) -> bool:
     """A cached build is reused only if it was made with these params by this pipeline version."""
     old = json.loads((out / "build.json").read_text())
@@ -240,9 +249,14 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     genome = Genome(inputs["genome"], cache_path / "genomes")
     try:
         sizes = {c: n for c, n in genome.sizes.items() if is_primary(c)}
+        if "chrom_sizes" in inputs:
+            check_assembly(sizes, inputs["chrom_sizes"], genome.source_path)
         rng = np.random.default_rng(p["seed"])
         ctx = BuildContext(inputs=inputs, params=p, rng=rng, chrom_sizes=sizes, source=source, genome=genome)
         intervals = recipe.make_intervals(ctx)
+        missing = [c for c in INTERVAL_COLUMNS if c not in intervals.columns]
+        if missing:
+            raise DatasetError(f"{recipe.name}: make_intervals returned no {', '.join(missing)} column(s)")
         intervals = _cap_per_class(intervals, p["max_per_class"], rng)
         console.log(f"{len(intervals)} labelled intervals; extracting sequences")
         rows, seq_stats = extract_rows(intervals, genome, recipe.name, p["min_length"], p["n_run"])

@@ -8,9 +8,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-SPLIT_NAMES = ("train", "validation", "test")
-
-
 def grouped_stratified_split(groups: Sequence[str], labels: Sequence[int], fractions: Sequence[float],
                              seed: int) -> np.ndarray:
     """Split index (0 train, 1 validation, 2 test) per row, whole groups at a time.

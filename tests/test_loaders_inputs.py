@@ -151,7 +151,7 @@ def _broken_world(demo_cache: Path, tmp_path: Path, edit) -> dict:
     return paths
 
 
-@pytest.mark.parametrize("case", ["missing_chrom", "malformed_gtf", "truncated_rmsk"])
+@pytest.mark.parametrize("case", ["missing_chrom", "malformed_gtf", "truncated_rmsk", "wrong_assembly"])
 def test_bad_input_build_fails_cleanly(case, demo_cache, tmp_path):
     def edit(paths):
         if case == "missing_chrom":
@@ -160,15 +160,18 @@ def test_bad_input_build_fails_cleanly(case, demo_cache, tmp_path):
         elif case == "malformed_gtf":
             with open(paths["serve:Liver"], "a") as fh:
                 fh.write("chr1\ttaco\ttranscript\t100\n")
-        else:
+        elif case == "truncated_rmsk":
             data = paths["rmsk"].read_bytes()
             paths["rmsk"].write_bytes(data[: len(data) - 300])
+        else:
+            paths["chrom_sizes"].write_text(paths["chrom_sizes"].read_text().replace("chr2\t1200000", "chr2\t1200500"))
 
     paths = _broken_world(demo_cache, tmp_path, edit)
     cache = tmp_path / "cache"
     expected = {"missing_chrom": r"rmsk\.txt\.gz:\d+: chromosome 'chr9' is not in the genome FASTA",
                 "malformed_gtf": r"Liver_HERV\.gtf:\d+: expected 9 tab-separated GTF/GFF columns, found 4",
-                "truncated_rmsk": r"rmsk\.txt\.gz:\d+: corrupt or truncated gzip"}[case]
+                "truncated_rmsk": r"rmsk\.txt\.gz:\d+: corrupt or truncated gzip",
+                "wrong_assembly": r"demo\.fa\.gz: chr2 is 1,200,000 bp but demo\.chrom\.sizes says 1,200,500 bp"}[case]
     with mock.patch.object(pipeline, "resolve_inputs", return_value=(paths, {})):
         with pytest.raises(FormatError, match=expected) as info:
             loaders.build_dataset("herv_classification", source="demo", cache_dir=cache)
