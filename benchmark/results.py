@@ -12,17 +12,17 @@
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from loaders.files import atomic_write_bytes, sha256_file
 
 SCHEMA = "phenoseq-results/1"
 PACKAGES = ("phenoseq-bench", "torch", "transformers", "datasets", "scikit-learn", "numpy", "peft", "accelerate")
@@ -62,26 +62,6 @@ def environment_info(device: str | None = None) -> dict[str, Any]:
     return {"python": platform.python_version(), "platform": platform.platform(), "packages": pkgs, "device": device}
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_results(results: dict[str, Any], predictions: pd.DataFrame, out_dir: str | os.PathLike, stem: str) -> Path:
     """Write `<stem>.predictions.parquet` then `<stem>.json` (each atomically); return the JSON path.
 
@@ -102,7 +82,7 @@ def write_results(results: dict[str, Any], predictions: pd.DataFrame, out_dir: s
     for entry in results["seeds"]:
         entry["predictions"] = {"file": pred_path.name, "sha256": digest, "rows": int(counts.get(entry["seed"], 0))}
     json_path = out / f"{stem}.json"
-    _atomic_write_bytes(json_path, (json.dumps(results, indent=2, sort_keys=False) + "\n").encode())
+    atomic_write_bytes(json_path, (json.dumps(results, indent=2, sort_keys=False) + "\n").encode())
     return json_path
 
 

@@ -34,7 +34,7 @@ INDEX_COLUMNS = (
     "entry_id", "task", "model_id", "revision", "n_params", "adapter", "random_init", "n_seeds", "fingerprint",
     "source", "synthetic", "submitted_at", "summary", "interpretation", "control",
 )
-_SCHEMA_SQL = f"""CREATE TABLE IF NOT EXISTS entries (
+_SCHEMA_SQL = """CREATE TABLE IF NOT EXISTS entries (
     entry_id TEXT PRIMARY KEY, task TEXT NOT NULL, model_id TEXT NOT NULL, revision TEXT, n_params INTEGER,
     adapter TEXT, random_init INTEGER NOT NULL, n_seeds INTEGER NOT NULL, fingerprint TEXT NOT NULL, source TEXT,
     synthetic INTEGER NOT NULL, submitted_at TEXT NOT NULL, summary TEXT NOT NULL, interpretation TEXT,

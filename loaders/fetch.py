@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -34,6 +33,7 @@ from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
 from loaders.api import DatasetError, cache_dir
+from loaders.files import atomic_write_text, sha256_file
 from loaders.recipe import SourceFile
 
 CHUNK = 1 << 20
@@ -109,11 +109,6 @@ def file_digests(path: Path, git_blob: bool = True) -> tuple[str, str | None]:
             if blob is not None:
                 blob.update(chunk)
     return sha.hexdigest(), blob.hexdigest() if blob is not None else None
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """sha256 hex digest of a file."""
-    return file_digests(Path(path), git_blob=False)[0]
 
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -215,20 +210,6 @@ def _locked(directory: Path, name: str = LOCK_NAME) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _record_lock(cache: str | os.PathLike | None, file: SourceFile, sha256: str, size: int) -> None:
     directory = downloads_dir(cache)
     with _locked(directory):
@@ -238,7 +219,7 @@ def _record_lock(cache: str | os.PathLike | None, file: SourceFile, sha256: str,
         doc = {"version": LOCK_VERSION,
                "comment": "sha256 of upstream files that publish no checksum, recorded on first download",
                "files": dict(sorted(files.items()))}
-        _atomic_write_text(lock_path(cache), json.dumps(doc, indent=2) + "\n")
+        atomic_write_text(lock_path(cache), json.dumps(doc, indent=2) + "\n")
 
 
 def expected_sha256(file: SourceFile, cache: str | os.PathLike | None = None) -> str | None:

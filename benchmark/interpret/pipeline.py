@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -24,6 +23,7 @@ from benchmark.interpret.motifs import JASPAR_RELEASE, P_THRESHOLD, load_jaspar,
 from benchmark.interpret.planted import DEFAULT_MOTIFS, Probe, build_probe, interpretation_block
 from benchmark.interpret.plots import plot_embeddings, plot_logos, plot_track, umap_available, write_report
 from benchmark.interpret.regions import STUDY_THRESHOLD, Threshold, find_regions, region_sequences, write_bed, write_fasta
+from loaders.files import atomic_write_text
 
 
 def model_bases(handle: ModelHandle) -> int:
@@ -176,12 +176,5 @@ def update_results(path: str | os.PathLike, block: dict[str, Any]) -> Path:
     path = Path(path)
     results = json.loads(path.read_text())
     results["interpretation"] = block
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps(results, indent=2) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, json.dumps(results, indent=2) + "\n")
     return path

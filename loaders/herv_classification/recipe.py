@@ -5,7 +5,6 @@ Base classes (the study's ids): 0 non-HERV genic, 1 HERV expressed ("coding"),
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from loaders import intervals as iv
