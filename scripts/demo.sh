@@ -31,8 +31,10 @@ done
 "$BENCH" baseline cnn --task herv_classification/binary --source demo --seeds "$SEEDS" --epochs 15 --output "$OUT/results"
 
 step "4/6 Interpretation: does the fine-tuned model's attribution find planted JASPAR motifs?"
-RUN_JSON=$(ls "$OUT"/results/herv_classification_binary__*tiny-dnabert-6mer.json | head -n 1)
-FT_DIR=$(ls -d "$OUT"/results/models/*tiny-dnabert-6mer/seed-0 | head -n 1)
+runs=("$OUT"/results/herv_classification_binary__*tiny-dnabert-6mer.json)
+dirs=("$OUT"/results/models/*tiny-dnabert-6mer/seed-0)
+RUN_JSON=${runs[0]}
+FT_DIR=${dirs[0]}
 "$BENCH" interpret --model "$FT_DIR" --task herv_classification/binary --source demo --method gradxinput \
   --check planted --results "$RUN_JSON" --out "$OUT/interpret"
 
