@@ -14,8 +14,9 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from loaders.formats import FormatError, is_primary, iter_lines
-from loaders.sequences import clean, gc_fraction
+from loaders.build.formats import is_primary, iter_lines
+from loaders.core.errors import FormatError
+from loaders.build.sequences import clean, gc_fraction
 
 _SYMBOLIC = ("<", "*", "[", "]", ".")
 

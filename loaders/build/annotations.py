@@ -5,7 +5,8 @@ import os
 
 import pandas as pd
 
-from loaders.formats import FormatError, is_primary
+from loaders.build.formats import is_primary
+from loaders.core.errors import FormatError
 
 
 def require_chroms(df: pd.DataFrame, path: str | os.PathLike, chrom_sizes: dict[str, int]) -> pd.DataFrame:

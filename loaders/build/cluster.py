@@ -17,10 +17,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from loaders.sequences import to_fasta
+from loaders.build.sequences import to_fasta
+from loaders.core.errors import UserError
 
 
-class ClusterError(RuntimeError):
+class ClusterError(UserError, RuntimeError):
     """MMseqs2 missing or failed (one-line message)."""
 
 

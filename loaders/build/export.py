@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from loaders.fingerprint import fingerprint_split
-from loaders.recipe import ConfigSpec, Recipe
-from loaders.schema import COLUMNS, SPLITS, features
+from loaders.core.errors import DatasetError
+from loaders.core.fingerprint import fingerprint_split
+from loaders.core.recipe import ConfigSpec, Recipe
+from loaders.core.schema import COLUMNS, SPLITS, features
 
 datasets.disable_progress_bars()
 
@@ -96,5 +97,5 @@ def read_config(path: Path, config: str) -> datasets.DatasetDict:
     files = {s: str(path / config / parquet_name(s)) for s in SPLITS}
     missing = [f for f in files.values() if not Path(f).exists()]
     if missing:
-        raise FileNotFoundError(f"{path}: config '{config}' is not built (missing {Path(missing[0]).name})")
+        raise DatasetError(f"{path}: config '{config}' is not built (missing {Path(missing[0]).name})")
     return datasets.DatasetDict({s: datasets.Dataset(pq.read_table(f)) for s, f in files.items()})

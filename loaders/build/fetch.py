@@ -26,15 +26,16 @@ import os
 import re
 import warnings
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
-from loaders.api import DatasetError, cache_dir
-from loaders.files import atomic_write_text, sha256_file
-from loaders.recipe import SourceFile
+from loaders.core.errors import DatasetError
+from loaders.core.paths import cache_dir
+from loaders.core.files import atomic_write_text
+from loaders.core.recipe import SourceFile
 
 CHUNK = 1 << 20
 NET_CHUNK = 1 << 16
@@ -438,50 +439,5 @@ def _fetch_locked(file: SourceFile, dest: Path, cache: str | os.PathLike | None,
     return dest
 
 
-def _wanted(file: SourceFile, optional: bool | Iterable[str]) -> bool:
-    if not file.optional:
-        return True
-    if isinstance(optional, bool):
-        return optional
-    keys = set(optional)
-    return file.key in keys or file.key.split(":", 1)[0] in keys
-
-
-def fetch_all(files: Iterable[SourceFile], cache: str | os.PathLike | None = None, *, progress: bool = True,
-              allow_drift: bool = False, optional: bool | Iterable[str] = False,
-              mirror: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Fetch every required file (and the optional ones asked for); return `{key: path}`.
-
-    `optional=True` includes all optional files; an iterable of keys (or key prefixes such
-    as `serve`) includes just those.
-    """
-    if not isinstance(optional, bool):
-        optional = tuple(optional)
-    out: dict[str, Path] = {}
-    for file in files:
-        if _wanted(file, optional):
-            if file.key in out:
-                raise FetchError(file.url, f"duplicate source key '{file.key}'")
-            out[file.key] = fetch(file, cache, progress=progress, allow_drift=allow_drift, mirror=mirror)
-    return out
-
-
-def group_inputs(paths: Mapping[str, Path]) -> dict[str, Path | list[Path]]:
-    """Group `prefix:<name>` keys into `{prefix: [paths in key order]}`; other keys pass through."""
-    out: dict[str, Path | list[Path]] = {}
-    for key in sorted(paths):
-        if ":" in key:
-            prefix = key.split(":", 1)[0]
-            group = out.setdefault(prefix, [])
-            if not isinstance(group, list):
-                raise FetchError(key, f"key prefix '{prefix}' clashes with a plain source key")
-            group.append(paths[key])
-        else:
-            if key in out:
-                raise FetchError(key, "plain source key clashes with a grouped key prefix")
-            out[key] = paths[key]
-    return out
-
-
-__all__ = ["FetchError", "check_gzip", "downloads_dir", "expected_sha256", "fetch", "fetch_all", "file_digests",
-           "group_inputs", "local_name", "lock_path", "read_lock", "sha256_file", "target_path"]
+__all__ = ["FetchError", "check_gzip", "downloads_dir", "expected_sha256", "fetch", "file_digests", "local_name",
+           "lock_path", "read_lock", "target_path"]

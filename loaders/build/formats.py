@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-
-class FormatError(ValueError):
-    """Malformed input file; the message is one line: `<file>[:<line>]: <problem>`."""
+from loaders.core.errors import FormatError
 
 
 def open_text(path: str | os.PathLike) -> io.TextIOBase:

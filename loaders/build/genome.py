@@ -12,14 +12,8 @@ from pathlib import Path
 
 import pyfaidx
 
-from loaders.formats import FormatError
-
-_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
-
-
-def reverse_complement(seq: str) -> str:
-    """Reverse complement (ACGTN, case kept)."""
-    return seq.translate(_COMPLEMENT)[::-1]
+from loaders.core.dna import reverse_complement
+from loaders.core.errors import FormatError
 
 
 def _is_gzip(path: Path) -> bool:

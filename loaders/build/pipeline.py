@@ -2,6 +2,11 @@
 
 `build(recipe, source, ...)` is the only entry; each step is a function of the previous
 step's output, so the same inputs and params always give the same bytes.
+
+A cached build is reused only when its key matches: `PIPELINE_VERSION`, the recipe's `version`,
+the sha256 of the recipe folder's files (`loaders.registry.recipe_source_hash`) and the params,
+plus, for the `demo` and `user` sources, the sha256 of every input file. All of it is recorded
+in `build.json` (and the card), so an edited recipe never serves a stale build.
 """
 from __future__ import annotations
 
@@ -18,16 +23,20 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from loaders import cluster as clustering
-from loaders import splits as splitting
-from loaders.api import DatasetError, cache_dir as default_cache, dataset_dir
-from loaders.card import render_card
-from loaders.export import write_built
-from loaders.formats import FormatError, is_primary, read_chrom_sizes
-from loaders.genome import Genome
-from loaders.recipe import INTERVAL_COLUMNS, BuildContext, Recipe, SourceFile
-from loaders.schema import SPLITS
-from loaders.sequences import extract_rows, resolve_duplicates
+from loaders.build import cluster as clustering
+from loaders.build import splits as splitting
+from loaders.build.card import render_card
+from loaders.build.export import write_built
+from loaders.build.formats import is_primary, read_chrom_sizes
+from loaders.build.genome import Genome
+from loaders.build.sequences import extract_rows, resolve_duplicates
+from loaders.core.errors import DatasetError, FormatError
+from loaders.core.files import sha256_file
+from loaders.core.paths import cache_dir as default_cache
+from loaders.core.paths import dataset_dir
+from loaders.core.recipe import INTERVAL_COLUMNS, BuildContext, Recipe, SourceFile
+from loaders.core.schema import SPLITS
+from loaders.registry import recipe_source_hash
 
 console = Console(stderr=True)
 
@@ -85,17 +94,18 @@ def build_dir(recipe: Recipe, source: str, cache: Path | None, params: dict[str,
 
 def resolve_inputs(recipe: Recipe, source: str, cache: Path, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Local paths of every input (generating the demo world or downloading), and their provenance."""
-    from loaders.fetch import sha256_file
-
     if source == "demo":
-        from loaders.demo import DEMO_VERSION, ensure_demo_world
+        from loaders.demo.world import DEMO_RELEASE, ensure_demo_world
 
-        world: dict[str, Any] = dict(ensure_demo_world(cache))
+        world: dict[str, Any] = dict(ensure_demo_world(cache, recipe))
         declared = recipe.sources.get("demo") or ()
         # a recipe may declare which demo-world files it reads (url `demo:<world key>`); none = all of them
+        missing = [f.url for f in declared if f.url.removeprefix("demo:") not in world]
+        if missing:
+            raise DatasetError(f"{recipe.name}: its demo world has no {', '.join(missing)} (world files: "
+                               f"{', '.join(world)}); plant it in the recipe's demo.py")
         paths: dict[str, Any] = {f.key: world[f.url.removeprefix("demo:")] for f in declared} if declared else world
-        meta = {k: {"file": Path(p).name, "sha256": sha256_file(p),
-                    "release": f"phenoseq demo v{DEMO_VERSION} (synthetic)",
+        meta = {k: {"file": Path(p).name, "sha256": sha256_file(p), "release": DEMO_RELEASE,
                     "license": "CC0-1.0 (generated)"} for k, p in paths.items()}
         return paths, meta
     if source == "user":
@@ -135,7 +145,7 @@ class LazyInputs(Mapping):
 
     def __getitem__(self, key: str) -> Path:
         if key not in self.paths:
-            from loaders.fetch import expected_sha256, fetch
+            from loaders.build.fetch import expected_sha256, fetch
 
             if key not in self.files:
                 raise KeyError(key)
@@ -175,8 +185,8 @@ def _versions() -> dict[str, str]:
 
 def add_alt_alleles(rows: pd.DataFrame, intervals: pd.DataFrame, inputs: Mapping[str, Any], dataset: str,
                     params: dict[str, Any]) -> tuple[pd.DataFrame, int]:
-    """Append pangenome ALT-allele rows for each VCF input named in `alt_vcfs` (see loaders.alleles)."""
-    from loaders.alleles import alt_allele_rows
+    """Append pangenome ALT-allele rows for each VCF input named in `alt_vcfs` (see loaders.build.alleles)."""
+    from loaders.build.alleles import alt_allele_rows
 
     extra = []
     for key in params.get("alt_vcfs") or []:
@@ -198,15 +208,6 @@ def assign_splits(rows: pd.DataFrame, params: dict[str, Any]) -> tuple[np.ndarra
     return split, {}
 
 
-def _same_user_build(out: Path, inputs_meta: dict[str, Any], params: dict[str, Any]) -> bool:
-    """A `user` build is reused only when its inputs' sha256 and its params are unchanged."""
-    old = json.loads((out / "build.json").read_text())
-    same_inputs = {k: v.get("sha256") for k, v in old.get("inputs", {}).items()} == \
-        {k: v["sha256"] for k, v in inputs_meta.items()}
-    kept = {k: v for k, v in params.items() if k not in NOT_IN_DIR_NAME}
-    return same_inputs and json.loads(json.dumps(kept)) == old.get("params")
-
-
 def check_assembly(sizes: dict[str, int], chrom_sizes: Path, fasta: Path) -> None:
     """The genome's primary chromosomes must have the lengths the pinned chrom.sizes gives (catches a wrong assembly)."""
     expected = read_chrom_sizes(chrom_sizes)
@@ -216,11 +217,25 @@ def check_assembly(sizes: dict[str, int], chrom_sizes: Path, fasta: Path) -> Non
                               "(a different assembly?)")
 
 
-def _same_build_recipe(out: Path, params: dict[str, Any]) -> bool:
-    """A cached build is reused only if it was made with these params by this pipeline version."""
-    old = json.loads((out / "build.json").read_text())
-    kept = {k: v for k, v in params.items() if k not in NOT_IN_DIR_NAME}
-    return old.get("pipeline_version") == PIPELINE_VERSION and json.loads(json.dumps(kept)) == old.get("params")
+def build_key(recipe: Recipe, params: dict[str, Any]) -> dict[str, Any]:
+    """What a cached build must match to be reused (see module docstring), as recorded in build.json."""
+    return {"pipeline_version": PIPELINE_VERSION,
+            "recipe": {"name": recipe.name, "version": recipe.version, "source_sha256": recipe_source_hash(recipe)},
+            "params": json.loads(json.dumps({k: v for k, v in params.items() if k not in NOT_IN_DIR_NAME}))}
+
+
+def _reusable(out: Path, key: dict[str, Any], inputs_meta: dict[str, Any] | None) -> bool:
+    """Whether the build at `out` has this key (and, when given, these inputs' sha256)."""
+    try:
+        old = json.loads((out / "build.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if any(old.get(k) != v for k, v in key.items()):
+        return False
+    if inputs_meta is None:
+        return True
+    return {k: v.get("sha256") for k, v in old.get("inputs", {}).items()} == \
+        {k: v["sha256"] for k, v in inputs_meta.items()}
 
 
 def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, rebuild: bool = False,
@@ -231,16 +246,15 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
         raise DatasetError(f"{recipe.name}: no '{source}' source (available: {', '.join(recipe.sources)})")
     p = effective_params(recipe, source, dict(params or {}))
     out = build_dir(recipe, source, cache, p)
+    key = build_key(recipe, p)
     resolved = None
     if (out / "build.json").exists() and not rebuild:
-        if source != "user":
-            if _same_build_recipe(out, p):
-                return out
-            console.log(f"{recipe.name}: cached build at {out} used other parameters or pipeline version; rebuilding")
-        else:
+        if source in ("demo", "user"):  # local inputs: cheap to hash, so their content is part of the key
             resolved = resolve_inputs(recipe, source, cache_path, p)
-            if _same_user_build(out, resolved[1], p):
-                return out
+        if _reusable(out, key, resolved[1] if resolved else None):
+            return out
+        console.log(f"{p.get('name') or recipe.name}: cached build at {out} was made by another recipe version, "
+                    "recipe source, parameters or inputs; rebuilding")
     t0 = time.perf_counter()
     console.log(f"[bold]{p.get('name') or recipe.name}[/]: building from source '{source}' into {out}")
     inputs, inputs_meta = resolved or resolve_inputs(recipe, source, cache_path, p)
@@ -278,8 +292,7 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     stats = {**ctx.stats, **seq_stats, **dup_stats, **split_stats, "rows": int(len(rows)),
              "clusters": int(rows["cluster"].nunique()),
              "multi_member_clusters": int((rows["cluster"].value_counts() > 1).sum())}
-    info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo", "pipeline_version": PIPELINE_VERSION,
-            "params": {k: v for k, v in p.items() if k not in NOT_IN_DIR_NAME}, "inputs": inputs_meta,
+    info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo", **key, "inputs": inputs_meta,
             "versions": _versions(), "stats": stats, "classes": list(recipe.classes)}
     write_built(out, recipe, rows, info, lambda i: render_card(recipe, i))
     console.log(f"[green]built[/] {recipe.name} ({source}) in {time.perf_counter() - t0:.1f}s: {len(rows)} rows")

@@ -1,4 +1,7 @@
-"""Interval arithmetic (pybedtools/bedtools) and seeded length-matched sampling (numpy).
+"""Genomic range arithmetic (pybedtools/bedtools) and seeded length-matched sampling (numpy).
+
+("Intervals" in this codebase means labelled intervals, what a recipe's `make_intervals` returns
+and what a user's BED holds; this module works on plain ranges: chrom, start, end.)
 
 DataFrames use columns chrom,start,end (0-based half-open) plus whatever else a caller
 carries. Sampling is our own code rather than `bedtools shuffle -seed`, because

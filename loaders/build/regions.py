@@ -1,7 +1,7 @@
-"""Region helpers the sister recipes share: chromosome aliases, windows, flanked backgrounds.
+"""Region helpers recipes share: chromosome aliases, windows, flanked backgrounds.
 
 Pure functions over BED-like DataFrames (chrom,start,end 0-based half-open), on top of
-`loaders.intervals`; the seeded sampler is `intervals.sample_length_matched`.
+`loaders.build.ranges`; the seeded sampler is `ranges.sample_length_matched`.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from loaders import intervals as iv
-from loaders.annotations import labelled, require_chroms
-from loaders.recipe import BuildContext
+from loaders.build import ranges as iv
+from loaders.build.annotations import labelled, require_chroms
+from loaders.core.recipe import BuildContext
 
 MAX_FILL = 0.5
 """Largest share of a background mask that length-matched sampling tries to fill."""

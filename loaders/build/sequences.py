@@ -7,8 +7,8 @@ from collections.abc import Iterable
 import pandas as pd
 from tqdm.auto import tqdm
 
-from loaders.formats import FormatError
-from loaders.genome import Genome
+from loaders.core.errors import FormatError
+from loaders.build.genome import Genome
 
 _NON_ACGT = re.compile(r"[^ACGTN]")
 PROGRESS_MIN = 20_000

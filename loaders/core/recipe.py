@@ -1,8 +1,9 @@
 """How a dataset is declared: classes, configs and sources as data, plus one function.
 
 A recipe says *what* (classes, configs, sources, card text, how to turn its inputs into
-labelled intervals); `loaders.pipeline` does the shared *how* (sequences, clusters,
-splits, export). Adding a dataset = one small module declaring a `Recipe`.
+labelled intervals); `loaders.build.pipeline` does the shared *how* (sequences, clusters,
+splits, export). Adding a dataset = one folder `loaders/recipes/<name>/` whose `recipe.py`
+declares `RECIPE` (see docs/ARCHITECTURE.md); `loaders.registry` finds it.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from loaders.core.errors import DatasetError
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class BuildContext:
     source: str
     stats: dict[str, Any] = field(default_factory=dict)
     genome: Any = None
-    """The open `loaders.genome.Genome` (aliases via `genome.resolve`, all record sizes, N runs)."""
+    """The open `loaders.build.genome.Genome` (aliases via `genome.resolve`, all record sizes, N runs)."""
 
 
 @dataclass(frozen=True)
@@ -81,12 +84,15 @@ class Recipe:
     specialize: Callable[["Recipe", dict[str, Any], Mapping[str, Any]], "Recipe"] | None = None
     """Optional hook `(recipe, params, inputs) -> recipe` run once inputs are resolved: a recipe
     whose classes come from its inputs (e.g. a user's BED) returns its concrete declaration."""
+    version: str = "1"
+    """Bump to redo cached builds on purpose. Any edit of the recipe folder's files redoes them anyway:
+    the cache key is this version plus a hash of those files (`loaders.registry.recipe_source_hash`)."""
 
     def config(self, name: str) -> ConfigSpec:
         for cfg in self.configs:
             if cfg.name == name:
                 return cfg
-        raise KeyError(f"{self.name} has no config '{name}' (configs: {', '.join(c.name for c in self.configs)})")
+        raise DatasetError(f"{self.name} has no config '{name}' (configs: {', '.join(c.name for c in self.configs)})")
 
 
 def binary_and_multiclass(classes: tuple[str, ...], positive: set[int], neg_name: str, pos_name: str,

@@ -1,5 +1,8 @@
-"""Row schema shared by every PhenoSeq dataset (see docs/ARCHITECTURE.md)."""
+"""Row schema shared by every PhenoSeq dataset (see docs/ARCHITECTURE.md), and how labels are ordered."""
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
 
 import datasets
 
@@ -26,3 +29,14 @@ def features(label_names: list[str]) -> datasets.Features:
             "cluster": datasets.Value("string"),
         }
     )
+
+
+def label_order(labels: Iterable[str]) -> list[str]:
+    """Distinct labels, numerically ordered when all are integers (`0`, `1`, `10`), else alphabetically.
+
+    Class ids of a user's dataset (BED name column, CSV/FASTA labels) are positions in this list.
+    """
+    uniq = sorted(set(labels))
+    if all(re.fullmatch(r"-?\d+", x) for x in uniq):
+        return sorted(uniq, key=int)
+    return uniq

@@ -1,4 +1,1 @@
-"""disease_gwas recipe (see recipe.py)."""
-from loaders.disease_gwas.recipe import RECIPE
-
-__all__ = ["RECIPE"]
+"""The `disease_gwas` recipe: `recipe.py` declares it, `sources.py` pins its inputs, `demo.py` plants its demo features."""

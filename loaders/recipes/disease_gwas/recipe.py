@@ -11,13 +11,15 @@ import re
 import numpy as np
 import pandas as pd
 
-from loaders import intervals as iv
-from loaders.annotations import labelled
-from loaders.citation import STUDY_BIBTEX
-from loaders.disease_gwas.sources import DEMO_SOURCES, GRCH38_SOURCES, GWAS_RELEASE
-from loaders.formats import FormatError, iter_lines, read_gtf
-from loaders.recipe import BuildContext, Recipe, binary_and_multiclass
-from loaders.regions import centred, genome_chroms, length_matched, tile
+from loaders.build import ranges as iv
+from loaders.build.annotations import labelled
+from loaders.build.formats import iter_lines, read_gtf
+from loaders.build.regions import centred, genome_chroms, length_matched, tile
+from loaders.core.errors import FormatError
+from loaders.core.recipe import BuildContext, Recipe, binary_and_multiclass
+from loaders.sources import STUDY_BIBTEX
+
+from .sources import DEMO_SOURCES, GRCH38_SOURCES, GWAS_RELEASE
 
 CLASSES = ("non_disease_genic", "disease_genic", "non_disease_intergenic", "disease_intergenic")
 PRIORITY = (1, 3, 0, 2)

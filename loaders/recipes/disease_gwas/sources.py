@@ -5,9 +5,8 @@ sha256 is recorded in the lock on first download and any later change is an erro
 """
 from __future__ import annotations
 
-from loaders.immune_loci.sources import GENCODE
-from loaders.recipe import SourceFile
-from loaders.regulatory_elements.sources import GENOME
+from loaders.core.recipe import SourceFile
+from loaders.sources import GENCODE, GENOME, demo_file
 
 GWAS_RELEASE = "2022/02/21"
 GWAS_URL = (f"https://ftp.ebi.ac.uk/pub/databases/gwas/releases/{GWAS_RELEASE}/"
@@ -25,9 +24,5 @@ GRCH38_SOURCES: tuple[SourceFile, ...] = (
                description="All curated SNP-trait associations (CHR_ID, 1-based CHR_POS, P-VALUE)"),
 )
 
-DEMO_SOURCES: tuple[SourceFile, ...] = (
-    SourceFile(key="genome", url="demo:genome", release="demo", license="CC0-1.0"),
-    SourceFile(key="gencode", url="demo:gencode", release="demo", license="CC0-1.0"),
-    SourceFile(key="gwas", url="demo:gwas", release="demo", license="CC0-1.0"),
-)
+DEMO_SOURCES: tuple[SourceFile, ...] = (demo_file("genome"), demo_file("gencode"), demo_file("gwas"))
 """Demo-world files this recipe reads (`demo:<world key>`)."""

@@ -1,4 +1,1 @@
-"""HERV classification recipe (see recipe.py)."""
-from loaders.herv_classification.recipe import RECIPE
-
-__all__ = ["RECIPE"]
+"""The `herv_classification` recipe: `recipe.py` declares it, `sources.py` pins its inputs, `demo.py` plants its demo features."""

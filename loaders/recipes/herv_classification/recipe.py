@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from loaders import intervals as iv
-from loaders.annotations import labelled, require_chroms
-from loaders.citation import STUDY_BIBTEX
-from loaders.formats import FormatError, read_bed, read_gtf, read_rmsk
-from loaders.herv_classification.sources import GRCH38_SOURCES
-from loaders.recipe import BuildContext, ConfigSpec, Recipe
+from loaders.build import ranges as iv
+from loaders.build.annotations import labelled, require_chroms
+from loaders.build.formats import read_bed, read_gtf, read_rmsk
+from loaders.core.errors import FormatError
+from loaders.core.recipe import BuildContext, ConfigSpec, Recipe
+from loaders.sources import STUDY_BIBTEX
+
+from .sources import GRCH38_SOURCES
 
 HERV_REPFAMILIES = ("ERV1", "ERVK", "ERVL", "ERVL-MaLR")
 CLASSES = ("non_herv_coding", "herv_coding", "non_herv_noncoding", "herv_noncoding")

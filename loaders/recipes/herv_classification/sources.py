@@ -1,28 +1,18 @@
 """Pinned public inputs of the real (`grch38`) herv_classification build.
 
-Facts (URLs, commits, sha256, sizes) come from the project's source notes. Files whose
-upstream publishes no stable checksum (UCSC, GENCODE, HPRC, Giraffe archive) carry
-`sha256=None`: `loaders.fetch` records their sha256 in `<cache>/downloads/sources.lock.json`
-on first download and treats any later change as an error unless drift is allowed.
+Facts (URLs, commits, sha256, sizes) come from the project's source notes. The genome, rmsk,
+GENCODE and chrom.sizes pins are the shared ones (`loaders.sources`). Files whose upstream
+publishes no stable checksum (UCSC, GENCODE, HPRC, Giraffe archive) carry `sha256=None`:
+`loaders.build.fetch` records their sha256 in `<cache>/downloads/sources.lock.json` on first
+download and treats any later change as an error unless drift is allowed.
 
 Keys: `genome`, `rmsk`, `gencode`, `chrom_sizes`, `serve:<Tissue>` (42 GTEx tissues),
 `serve_noncoding`, and the optional `telescope_genes`, `hprc_vcf`, `kgp_sv_vcf`.
 """
 from __future__ import annotations
 
-from loaders.recipe import SourceFile
-
-UCSC_HG38 = "https://hgdownload.soe.ucsc.edu/goldenPath/hg38"
-UCSC_LICENSE = ("UCSC Genome Browser data download: freely available, no restrictions on use (GRCh38 "
-                "sequence from the Genome Reference Consortium); cite the UCSC Genome Browser")
-UCSC_DB_LICENSE = ("UCSC hg38 database tables: 'freely usable for any purpose' (UCSC database README); "
-                   "RepeatMasker annotation, cite Smit, Hubley & Green and the UCSC Genome Browser")
-
-GENCODE_RELEASE = "43"
-GENCODE_URL = (f"https://ftp.ebi.ac.uk/pub/databases/gencode/Gencode_human/release_{GENCODE_RELEASE}/"
-               f"gencode.v{GENCODE_RELEASE}.annotation.gtf.gz")
-GENCODE_LICENSE = ("GENCODE/Ensembl data: freely available without restriction (EMBL-EBI terms of use); "
-                   "cite Frankish et al. 2023")
+from loaders.core.recipe import SourceFile
+from loaders.sources import CHROM_SIZES, GENCODE, GENOME, RMSK
 
 SERVE_COMMIT = "54316b3406445412a86908c516882610136c776a"
 SERVE_BASE = f"https://raw.githubusercontent.com/janky-yz/SERVE/{SERVE_COMMIT}/Annotation"
@@ -102,23 +92,10 @@ def serve_tissue_sources() -> tuple[SourceFile, ...]:
 
 
 GRCH38_SOURCES: tuple[SourceFile, ...] = (
-    SourceFile(key="genome", url=f"{UCSC_HG38}/bigZips/hg38.fa.gz",
-               release="UCSC hg38 (GRCh38 Dec. 2013, GCA_000001405.15), initial bigZips release",
-               license=UCSC_LICENSE,
-               description="GRCh38 soft-masked genome, FASTA.gz (uppercased before use); "
-                           "sha256 recorded on first download"),
-    SourceFile(key="rmsk", url=f"{UCSC_HG38}/database/rmsk.txt.gz",
-               release="UCSC hg38 database table rmsk (snapshot locked on first download)",
-               license=UCSC_DB_LICENSE,
-               description="RepeatMasker annotation (17 columns, 0-based genoStart); HERV = repClass LTR with "
-                           "repFamily ERV1/ERVK/ERVL/ERVL-MaLR"),
-    SourceFile(key="gencode", url=GENCODE_URL,
-               release=f"GENCODE {GENCODE_RELEASE} (GRCh38, Ensembl 109), comprehensive CHR annotation",
-               license=GENCODE_LICENSE,
-               description="Gene annotation GTF: genic / intergenic masks for the non-HERV classes"),
-    SourceFile(key="chrom_sizes", url=f"{UCSC_HG38}/bigZips/hg38.chrom.sizes",
-               release="UCSC hg38 (455 sequences incl. alts)", license=UCSC_LICENSE,
-               description="Chromosome sizes (name, length)"),
+    GENOME,
+    RMSK,
+    GENCODE,
+    CHROM_SIZES,
     *serve_tissue_sources(),
     SourceFile(key="serve_noncoding", url=f"{SERVE_BASE}/HERV_noncoding.bed.gz", release=SERVE_RELEASE,
                license=SERVE_LICENSE, git_blob=SERVE_NONCODING_GIT_BLOB,

@@ -1,4 +1,1 @@
-"""highly_specific_families recipe (see recipe.py)."""
-from loaders.highly_specific_families.recipe import RECIPE
-
-__all__ = ["RECIPE"]
+"""The `highly_specific_families` recipe: `recipe.py` declares it, `sources.py` pins its inputs, `demo.py` plants its demo features."""

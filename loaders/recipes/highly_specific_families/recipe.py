@@ -8,13 +8,14 @@ import re
 
 import pandas as pd
 
-from loaders import intervals as iv
-from loaders.annotations import labelled
-from loaders.citation import STUDY_BIBTEX
-from loaders.formats import read_gtf
-from loaders.highly_specific_families.sources import DEMO_SOURCES, GRCH38_SOURCES
-from loaders.recipe import BuildContext, Recipe, binary_and_multiclass
-from loaders.regions import genome_chroms, length_matched, outside, tile
+from loaders.build import ranges as iv
+from loaders.build.annotations import labelled
+from loaders.build.formats import read_gtf
+from loaders.build.regions import genome_chroms, length_matched, outside, tile
+from loaders.core.recipe import BuildContext, Recipe, binary_and_multiclass
+from loaders.sources import STUDY_BIBTEX
+
+from .sources import DEMO_SOURCES, GRCH38_SOURCES
 
 CLASSES = ("non_def_or", "olfactory_receptor", "defensin")
 FAMILIES: dict[int, re.Pattern[str]] = {

@@ -1,6 +1,10 @@
-"""Inputs of highly_specific_families: the GRCh38 genome and GENCODE genes (as for immune_loci)."""
+"""Inputs of highly_specific_families: the GRCh38 genome and GENCODE genes."""
 from __future__ import annotations
 
-from loaders.immune_loci.sources import DEMO_SOURCES, GRCH38_SOURCES
+from loaders.core.recipe import SourceFile
+from loaders.sources import GENCODE, GENOME, demo_file
 
-__all__ = ["DEMO_SOURCES", "GRCH38_SOURCES"]
+GRCH38_SOURCES: tuple[SourceFile, ...] = (GENOME, GENCODE)
+
+DEMO_SOURCES: tuple[SourceFile, ...] = (demo_file("genome"), demo_file("gencode"))
+"""Demo-world files this recipe reads (`demo:<world key>`)."""

@@ -1,4 +1,1 @@
-"""immune_loci recipe (see recipe.py)."""
-from loaders.immune_loci.recipe import RECIPE
-
-__all__ = ["RECIPE"]
+"""The `immune_loci` recipe: `recipe.py` declares it, `sources.py` pins its inputs, `demo.py` plants its demo features."""

@@ -15,20 +15,15 @@ from typing import Any
 
 import pandas as pd
 
-from loaders.api import RECIPE_MODULES, DatasetError
-from loaders.byo_intervals.sources import DEMO_SOURCES, USER_SOURCES
-from loaders.formats import FormatError, read_bed
-from loaders.recipe import BuildContext, ConfigSpec, Recipe
+from loaders.build.formats import read_bed
+from loaders.core.errors import DatasetError, FormatError
+from loaders.core.recipe import BuildContext, ConfigSpec, Recipe
+from loaders.core.schema import label_order
+from loaders.registry import recipe_names
+
+from .sources import DEMO_SOURCES, USER_SOURCES
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
-
-
-def label_order(labels: pd.Series) -> list[str]:
-    """Distinct labels, numerically ordered when all are integers (`0`, `1`, `10`), else alphabetically."""
-    uniq = sorted(set(labels))
-    if all(re.fullmatch(r"-?\d+", x) for x in uniq):
-        return sorted(uniq, key=int)
-    return uniq
 
 
 def read_labelled_bed(path: str | os.PathLike) -> pd.DataFrame:
@@ -52,7 +47,7 @@ def _positive(value: Any) -> list[str]:
 def specialize(recipe: Recipe, params: dict[str, Any], inputs: Mapping[str, Any]) -> Recipe:
     """The concrete declaration for one BED: name, classes (its labels) and configs."""
     name = params.get("name") or recipe.name
-    reserved = set(RECIPE_MODULES) - {"byo_intervals"}
+    reserved = set(recipe_names()) - {recipe.name}
     if not NAME.match(name) or name in reserved:
         raise DatasetError(f"invalid dataset name {name!r}: use letters, digits, _ . - (starting with a letter), "
                            f"not one of {', '.join(sorted(reserved))}")

@@ -1,7 +1,8 @@
 """Inputs of the bring-your-own `intervals` recipe: the user's FASTA and BED (build params), or the demo's."""
 from __future__ import annotations
 
-from loaders.recipe import SourceFile
+from loaders.core.recipe import SourceFile
+from loaders.sources import demo_file
 
 USER_SOURCES: tuple[SourceFile, ...] = (
     SourceFile(key="genome", url="{fasta}", release="user-supplied", license="the user's own data",
@@ -12,8 +13,7 @@ USER_SOURCES: tuple[SourceFile, ...] = (
 """`url` is a template over the build params (`fasta=`, `bed=`)."""
 
 DEMO_SOURCES: tuple[SourceFile, ...] = (
-    SourceFile(key="genome", url="demo:user_genome", release="demo", license="CC0-1.0",
-               description="Soft-masked FASTA with NCBI headers (gi|…|ref|NC_000001.11|, NC_012920.1, a patch)"),
-    SourceFile(key="bed", url="demo:user_bed", release="demo", license="CC0-1.0",
-               description="Labelled BED on both strands, chromosomes spelled chr1 / 1 / NC_000001.11 / MT"),
+    demo_file("genome", "user_genome",
+              "Soft-masked FASTA with NCBI headers (gi|…|ref|NC_000001.11|, NC_012920.1, a patch)"),
+    demo_file("bed", "user_bed", "Labelled BED on both strands, chromosomes spelled chr1 / 1 / NC_000001.11 / MT"),
 )

@@ -1,4 +1,1 @@
-"""random_regions recipe (see recipe.py)."""
-from loaders.random_regions.recipe import RECIPE
-
-__all__ = ["RECIPE"]
+"""The `random_regions` recipe: `recipe.py` declares it, `sources.py` pins its inputs (its demo is the bare canvas)."""

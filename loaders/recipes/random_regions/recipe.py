@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from loaders import intervals as iv
-from loaders.citation import STUDY_BIBTEX
-from loaders.random_regions.sources import DEMO_SOURCES, GRCH38_SOURCES
-from loaders.recipe import BuildContext, ConfigSpec, Recipe
-from loaders.regions import n_free
+from loaders.build import ranges as iv
+from loaders.build.regions import n_free
+from loaders.core.recipe import BuildContext, ConfigSpec, Recipe
+from loaders.sources import STUDY_BIBTEX
+
+from .sources import DEMO_SOURCES, GRCH38_SOURCES
 
 CLASSES = ("label_0", "label_1", "label_2", "label_3")
 

@@ -1,4 +1,1 @@
-"""regulatory_elements recipe (see recipe.py)."""
-from loaders.regulatory_elements.recipe import RECIPE
-
-__all__ = ["RECIPE"]
+"""The `regulatory_elements` recipe: `recipe.py` declares it, `sources.py` pins its inputs, `demo.py` plants its demo features."""

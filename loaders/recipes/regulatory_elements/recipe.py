@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from loaders import intervals as iv
-from loaders.annotations import labelled
-from loaders.citation import STUDY_BIBTEX
-from loaders.formats import read_gtf
-from loaders.recipe import BuildContext, Recipe, binary_and_multiclass
-from loaders.regions import genome_chroms, length_matched, outside
-from loaders.regulatory_elements.sources import DEMO_SOURCES, GRCH38_SOURCES, REGULATORY_BUILD
+from loaders.build import ranges as iv
+from loaders.build.annotations import labelled
+from loaders.build.formats import read_gtf
+from loaders.build.regions import genome_chroms, length_matched, outside
+from loaders.core.recipe import BuildContext, Recipe, binary_and_multiclass
+from loaders.sources import STUDY_BIBTEX
+
+from .sources import DEMO_SOURCES, GRCH38_SOURCES, REGULATORY_BUILD
 
 CLASSES = ("non_regulatory", "tf_binding_site", "enhancer", "ctcf_binding_site", "promoter", "open_chromatin")
 ENSEMBL_TYPES: dict[str, int] = {"TF_binding_site": 1, "enhancer": 2, "CTCF_binding_site": 3, "promoter": 4,
