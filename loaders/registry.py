@@ -79,9 +79,10 @@ def _package_for(directory: Path) -> str:
 
 
 @lru_cache(maxsize=8)
-def _discover(dirs: tuple[Path, ...]) -> dict[str, RecipeEntry]:
+def _discover(dirs: tuple[tuple[Path, int], ...]) -> dict[str, RecipeEntry]:
+    """Recipe folders under each directory (the key carries each directory's mtime: a new folder is seen)."""
     found: dict[str, RecipeEntry] = {}
-    for directory in dirs:
+    for directory, _ in dirs:
         package = _package_for(directory)
         for folder in sorted(p for p in directory.iterdir() if (p / "recipe.py").is_file()):
             name = folder.name
@@ -96,7 +97,7 @@ def _discover(dirs: tuple[Path, ...]) -> dict[str, RecipeEntry]:
 
 def entries() -> dict[str, RecipeEntry]:
     """Every recipe folder found, by name (built-in first, then `$PHENOSEQ_RECIPES`, each alphabetical)."""
-    return dict(_discover(search_dirs()))
+    return dict(_discover(tuple((d, d.stat().st_mtime_ns) for d in search_dirs())))
 
 
 _IMPORTED: dict[str, str] = {}
