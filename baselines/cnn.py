@@ -116,6 +116,16 @@ class CNNPredictor:
                                                            reduction="sum"))
         return total / max(len(codes), 1)
 
+    @classmethod
+    def from_options(cls, task: Any, epochs: float | None = None, threads: int | None = None) -> "CNNPredictor":
+        """From `bench baseline cnn` options: --epochs (maximum epochs), --threads."""
+        kwargs: dict[str, Any] = {}
+        if epochs is not None:
+            kwargs["max_epochs"] = int(epochs)
+        if threads is not None:
+            kwargs["num_threads"] = threads
+        return cls(**kwargs)
+
     def fit(self, train: Dataset, validation: Dataset | None, *, num_labels: int, seed: int) -> "CNNPredictor":
         with torch_threads(self.num_threads if self.device.type == "cpu" else None):
             return self._fit(train, validation, num_labels, seed)

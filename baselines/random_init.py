@@ -10,9 +10,7 @@ from typing import Any
 
 from datasets import Dataset
 
-
-class BaselineError(ValueError):
-    """A user-facing baseline problem (one-line message)."""
+from baselines.registry import BaselineError
 
 
 def _finetune() -> Any:
@@ -36,6 +34,13 @@ class RandomInitPredictor:
         self.config_dict = dict(config or {})
         self.inner = ft.FineTunePredictor(model, ft.FineTuneConfig.from_dict(self.config_dict),
                                           trust_remote_code=trust_remote_code, random_init=True, **kwargs)
+
+    @classmethod
+    def from_options(cls, task: Any, model: str | None = None, trust_remote_code: bool = False,
+                     epochs: float | None = None) -> "RandomInitPredictor":
+        """From `bench baseline random-init` options: --model, --trust-remote-code, --epochs (default 3)."""
+        return cls(model, {"epochs": 3.0 if epochs is None else epochs, "progress": False},
+                   trust_remote_code=trust_remote_code, task_id=task.id, label_names=task.label_names)
 
     def fit(self, train: Dataset, validation: Dataset | None, *, num_labels: int, seed: int) -> "RandomInitPredictor":
         self.inner.fit(train, validation, num_labels=num_labels, seed=seed)

@@ -15,23 +15,15 @@ import numpy as np
 import pandas as pd
 from datasets import Dataset, DatasetDict
 
-from benchmark.tasks import Task
-from loaders.fingerprint import fingerprint_split
-from loaders.schema import features
+from benchmark.task import Task
+from loaders.core.errors import DatasetError
+from loaders.core.fingerprint import fingerprint_split
+from loaders.core.schema import features, label_order
 
-PREFIXES = ("csv:", "fasta:")
 ALLOWED = frozenset("ACGTN")
 SPLIT_NAMES = {"train": "train", "validation": "validation", "valid": "validation", "val": "validation",
                "dev": "validation", "test": "test"}
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
-
-
-class DataError(ValueError):
-    """A user-facing data problem (missing column, bad sequence...); one-line message."""
-
-
-def is_byo(task_id: str) -> bool:
-    return task_id.startswith(PREFIXES)
 
 
 def illegal_characters(seq: str) -> str:
@@ -40,27 +32,20 @@ def illegal_characters(seq: str) -> str:
 
 
 def check_sequences(ids: list[str], sequences: list[str], where: str) -> None:
-    """Raise `DataError` naming the first sequence that is empty or not ACGTN."""
+    """Raise `DatasetError` naming the first sequence that is empty or not ACGTN."""
     for rid, seq in zip(ids, sequences):
         if not seq:
-            raise DataError(f"{where}: sequence '{rid}' is empty")
+            raise DatasetError(f"{where}: sequence '{rid}' is empty")
         bad = illegal_characters(seq)
         if bad:
             shown = ", ".join(repr(c) for c in bad[:5])
-            raise DataError(f"{where}: sequence '{rid}' contains illegal character(s) {shown} (allowed: A, C, G, T, N)")
+            raise DatasetError(f"{where}: sequence '{rid}' contains illegal character(s) {shown} (allowed: A, C, G, T, N)")
 
 
 def check_task_sequences(task: Task) -> None:
     """`check_sequences` over every split of a task."""
     for split, ds in task.data.items():
         check_sequences(list(ds["id"]), list(ds["sequence"]), f"{task.id} [{split}]")
-
-
-def _label_names(labels: list[str]) -> list[str]:
-    uniq = sorted(set(labels))
-    if all(re.fullmatch(r"-?\d+", x) for x in uniq):
-        uniq = sorted(uniq, key=int)
-    return uniq
 
 
 def seeded_split(labels: list[int], seed: int = 0, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> list[str]:
@@ -82,31 +67,31 @@ def seeded_split(labels: list[int], seed: int = 0, fractions: tuple[float, float
 def rows_to_task(records: pd.DataFrame, task_id: str, name: str, kind: str, where: str, split_seed: int = 0) -> Task:
     """A Task from columns id, sequence, label (strings) and optional split."""
     if records.empty:
-        raise DataError(f"{where}: no sequences")
+        raise DatasetError(f"{where}: no sequences")
     ids = records["id"].astype(str).tolist()
     dup = records["id"][records["id"].duplicated()].tolist()
     if dup:
-        raise DataError(f"{where}: duplicate id '{dup[0]}'")
+        raise DatasetError(f"{where}: duplicate id '{dup[0]}'")
     seqs = [s.strip().upper() for s in records["sequence"].astype(str)]
     check_sequences(ids, seqs, where)
     raw_labels = [str(x).strip() for x in records["label"]]
-    names = _label_names(raw_labels)
+    names = label_order(raw_labels)
     if len(names) < 2:
-        raise DataError(f"{where}: need at least 2 classes, found {names}")
+        raise DatasetError(f"{where}: need at least 2 classes, found {names}")
     index = {n: i for i, n in enumerate(names)}
     labels = [index[x] for x in raw_labels]
     if "split" in records.columns:
         splits = [SPLIT_NAMES.get(str(s).strip().lower(), "?") for s in records["split"]]
         bad = [s for s, m in zip(records["split"], splits) if m == "?"]
         if bad:
-            raise DataError(f"{where}: unknown split '{bad[0]}' (use train, validation or test)")
+            raise DatasetError(f"{where}: unknown split '{bad[0]}' (use train, validation or test)")
         for needed in ("train", "test"):
             if needed not in splits:
-                raise DataError(f"{where}: the split column has no '{needed}' rows")
+                raise DatasetError(f"{where}: the split column has no '{needed}' rows")
     else:
         splits = seeded_split(labels, split_seed)
         if "test" not in splits or "train" not in splits:
-            raise DataError(f"{where}: too few sequences per class to split (need at least 3 per class)")
+            raise DatasetError(f"{where}: too few sequences per class to split (need at least 3 per class)")
     rows: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
     for rid, seq, lab, sp in zip(ids, seqs, labels, splits):
         gc = (seq.count("G") + seq.count("C")) / len(seq)
@@ -123,17 +108,17 @@ def read_csv_records(path: Path) -> pd.DataFrame:
     """CSV -> DataFrame with id, sequence, label[, split]; one-line errors for missing columns/values."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read CSV ({str(exc).strip().splitlines()[0] if str(exc).strip() else 'empty'})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDatasetError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot read CSV ({str(exc).strip().splitlines()[0] if str(exc).strip() else 'empty'})") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     for col in ("sequence", "label"):
         if col not in frame.columns:
-            raise DataError(f"{path}: missing column '{col}' (found: {', '.join(frame.columns) or 'none'}; "
+            raise DatasetError(f"{path}: missing column '{col}' (found: {', '.join(frame.columns) or 'none'}; "
                             "need sequence,label[,split])")
     for col in ("sequence", "label"):
         empty = frame.index[frame[col].str.strip() == ""].tolist()
         if empty:
-            raise DataError(f"{path}: row {empty[0] + 2} has no {col}")
+            raise DatasetError(f"{path}: row {empty[0] + 2} has no {col}")
     if "id" not in frame.columns:
         frame["id"] = [f"{path.stem}:{i}" for i in range(len(frame))]
     return frame
@@ -159,7 +144,7 @@ def read_fasta_records(path: Path) -> pd.DataFrame:
         elif "|" in first:
             rid, label = first.rsplit("|", 1)
         else:
-            raise DataError(f"{path}: header '>{header}' (line {lineno}) has no label (use '>ID label=NAME' or '>ID|NAME')")
+            raise DatasetError(f"{path}: header '>{header}' (line {lineno}) has no label (use '>ID label=NAME' or '>ID|NAME')")
         rec = {"id": rid, "sequence": "".join(chunks), "label": label}
         s = _SPLIT.search(header)
         if s:
@@ -176,13 +161,13 @@ def read_fasta_records(path: Path) -> pd.DataFrame:
                 flush(start)
                 header, chunks, start = line[1:].strip(), [], lineno
             elif header is None:
-                raise DataError(f"{path}: not FASTA (line {lineno} comes before any '>' header)")
+                raise DatasetError(f"{path}: not FASTA (line {lineno} comes before any '>' header)")
             else:
                 chunks.append(line)
     flush(start)
     frame = pd.DataFrame(records)
     if "split" in frame.columns and frame["split"].isna().any():
-        raise DataError(f"{path}: some headers have split= and some do not")
+        raise DatasetError(f"{path}: some headers have split= and some do not")
     return frame
 
 
@@ -190,9 +175,9 @@ def load_byo_task(task_id: str, split_seed: int = 0) -> Task:
     """`csv:path` or `fasta:path` -> Task (see module docstring)."""
     kind, _, raw = task_id.partition(":")
     if kind not in ("csv", "fasta") or not raw:
-        raise DataError(f"task '{task_id}': expected csv:PATH or fasta:PATH")
+        raise DatasetError(f"task '{task_id}': expected csv:PATH or fasta:PATH")
     path = Path(raw).expanduser()
     if not path.is_file():
-        raise DataError(f"{kind} file '{raw}' does not exist")
+        raise DatasetError(f"{kind} file '{raw}' does not exist")
     frame = read_csv_records(path) if kind == "csv" else read_fasta_records(path)
     return rows_to_task(frame, task_id, path.stem, kind, str(path), split_seed)

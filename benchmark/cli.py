@@ -1,8 +1,9 @@
 """`bench run` (fine-tune a model on a task, several seeds) and `bench ls` (tasks and adapters).
 
-A thin layer over `benchmark.finetune` and `benchmark.runner.run_predictor`: user errors
-(unknown model or task, bad CSV, illegal characters, max length too large) print one line
-and exit 2 before anything is written; results are written only after every seed is done.
+A thin layer over `benchmark.finetune` and `benchmark.runner.run_predictor`. User errors
+(unknown model or task, bad CSV, illegal characters, max length too large) are raised before
+anything is written (the CLI root prints them as one line, exit 2); results are written only
+after every seed is done.
 """
 from __future__ import annotations
 
@@ -17,29 +18,19 @@ from rich.console import Console
 from rich.table import Table
 
 err = Console(stderr=True)
-out = Console()
+stdout = Console()
 
 
-def user_errors() -> tuple[type[Exception], ...]:
-    """Exception types whose message is shown as one line (no traceback)."""
-    from benchmark.byo import DataError
-    from benchmark.models import ModelError
-    from benchmark.tasks import TaskError
+def out_dir_option(out: Path | None, output: Path | None, default: Path) -> Path:
+    """The `--out` directory; `--output` is its deprecated, hidden spelling (one name per concept)."""
+    if output is not None:
+        err.print("note: --output is deprecated; use --out", highlight=False)
+        if out is not None and out != output:
+            from loaders.core.errors import UserError
 
-    types: list[type[Exception]] = [DataError, ModelError, TaskError]
-    try:
-        from loaders.api import DatasetError
-
-        types.append(DatasetError)
-    except ImportError:  # pragma: no cover - loaders always present in the distribution
-        pass
-    return tuple(types)
-
-
-def fail(message: str) -> None:
-    """Print `error: <one line>` to stderr and exit 2."""
-    err.print(f"[red]error:[/red] {' '.join(str(message).split())}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+            raise UserError(f"--out {out} and --output {output} disagree; pass only --out")
+        return output
+    return out if out is not None else default
 
 
 def quiet_transformers() -> None:
@@ -60,7 +51,7 @@ def limit_task(task: Any, limit: int, seed: int = 0) -> Any:
     """At most `limit` rows per split (seeded shuffle); the fingerprint is recomputed for the new test split."""
     from datasets import DatasetDict
 
-    from loaders.fingerprint import fingerprint_split
+    from loaders.core.fingerprint import fingerprint_split
 
     data = DatasetDict({k: (v.shuffle(seed=seed).select(range(min(limit, len(v)))) if len(v) > limit else v)
                         for k, v in task.data.items()})
@@ -97,7 +88,8 @@ def run(
     max_length: int | None = typer.Option(None, "--max-length", help="Tokens per input (default: min(model max, family default))."),
     lora: bool = typer.Option(False, "--lora", help="Train LoRA adapters (peft) instead of all weights."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="At most N rows per split (quick runs)."),
-    output: Path = typer.Option(Path("results"), "--output", "-o", help="Results directory."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Results directory (default: results).", show_default=False),
+    output: Path | None = typer.Option(None, "--output", hidden=True, help="Deprecated spelling of --out."),
     windows: bool = typer.Option(False, "--windows", help="Sliding windows with pooled logits instead of head+tail truncation."),
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow the model's own code (recorded in results)."),
     source: str | None = typer.Option(None, "--source", help="Dataset source: grch38 (default) or demo."),
@@ -119,7 +111,8 @@ def run(
     from benchmark.runner import results_stem, run_predictor
     from benchmark.tasks import load_task
 
-    errors = user_errors()
+    output = out_dir_option(out, output, Path("results"))
+    out_dir: Path | None = None
     try:
         cfg = FineTuneConfig(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_ratio=warmup, batch_size=batch_size,
                              max_length=max_length, windows=windows, patience=patience, lora=lora, precision=precision,
@@ -163,15 +156,12 @@ def run(
 
         results, path = run_predictor(lambda s: made.pop(s, None) or make(s), the_task, list(range(seeds)), out_dir,
                                       run_config, stem=stem, on_seed=on_seed)
-    except errors as exc:
-        fail(str(exc))
-        return
     finally:
-        if not is_main_process() and "out_dir" in locals():
+        if not is_main_process() and out_dir is not None:
             shutil.rmtree(out_dir, ignore_errors=True)  # a replica's copy of the results
     if main:
-        out.print(summary_table(results, f"{the_task.id} · {model} · {seeds} seed(s)"))
-        out.print(f"results: {path}")
+        stdout.print(summary_table(results, f"{the_task.id} · {model} · {seeds} seed(s)"))
+        stdout.print(f"results: {path}")
 
 
 def ls() -> None:
@@ -183,21 +173,18 @@ def ls() -> None:
     tasks.add_column("task", no_wrap=True)
     for col in ("classes", "sources", "description"):
         tasks.add_column(col)
-    try:
-        for row in list_tasks():
-            tasks.add_row(row["task"], ", ".join(row["classes"]), ", ".join(row["sources"]), row["description"])
-    except (ImportError, AttributeError) as exc:
-        err.print(f"note: task registry unavailable ({exc})")
+    for row in list_tasks():
+        tasks.add_row(row["task"], ", ".join(row["classes"]), ", ".join(row["sources"]), row["description"])
     tasks.add_row("csv:PATH", "from the file", "—", "your own CSV: sequence,label[,split]")
     tasks.add_row("fasta:PATH", "from the headers", "—", "your own FASTA: >ID label=NAME [split=...]")
-    out.print(tasks)
+    stdout.print(tasks)
     adapters = Table(title="model adapters")
     adapters.add_column("adapter", no_wrap=True)
     for col in ("remote code", "description"):
         adapters.add_column(col)
     for row in list_adapters():
         adapters.add_row(row["adapter"], "yes" if row["needs_remote_code"] else "no", row["description"])
-    out.print(adapters)
+    stdout.print(adapters)
 
 
 def register(app: typer.Typer) -> None:

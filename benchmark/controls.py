@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 from datasets import Dataset, DatasetDict
 
-from benchmark.tasks import Task
+from benchmark.task import Task
 
 
 def _with_labels(ds: Dataset, labels: np.ndarray) -> Dataset:

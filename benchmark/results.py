@@ -1,4 +1,4 @@
-"""Results files, schema `phenoseq-results/1` (JSON + predictions parquet).
+"""Results files, schema `phenoseq-results/2` (JSON + predictions parquet).
 
 ```
 {schema, task, dataset_fingerprint, dataset: {name, config, source, synthetic},
@@ -9,6 +9,11 @@
 `seeds[i].predictions` = {"file": <parquet name beside the JSON>, "sha256": <file sha256>,
 "rows": <rows of this seed>}. The parquet has one row per (seed, test id):
 `id, seed, label, pred, prob_0..prob_{k-1}`.
+
+Schema versions differ only in the metric set (`benchmark.metrics.METRICS`, each metric's
+`since`): 1 = accuracy, balanced_accuracy, f1_macro, f1_weighted, precision, recall, mcc, auroc,
+auprc; 2 = version 1 + log_loss. Files of every version up to `SCHEMA_VERSION` are read and
+accepted by the leaderboard.
 """
 from __future__ import annotations
 
@@ -22,9 +27,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loaders.files import atomic_write_bytes, sha256_file
+from loaders.core.files import atomic_write_bytes, sha256_file
 
-SCHEMA = "phenoseq-results/1"
+SCHEMA_PREFIX = "phenoseq-results/"
+SCHEMA_VERSION = 2
+"""Bump when the metric set changes (a new metric gets `since=SCHEMA_VERSION`)."""
+SCHEMA = f"{SCHEMA_PREFIX}{SCHEMA_VERSION}"
+
+
+def schema_version(schema: object) -> int | None:
+    """The version number of a `phenoseq-results/<n>` schema string this code reads, else None."""
+    if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
+        return None
+    number = schema.removeprefix(SCHEMA_PREFIX)
+    if not number.isdigit() or not 1 <= int(number) <= SCHEMA_VERSION:
+        return None
+    return int(number)
+
 PACKAGES = ("phenoseq-bench", "torch", "transformers", "datasets", "scikit-learn", "numpy", "peft", "accelerate")
 
 

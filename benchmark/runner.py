@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmark.metrics import compute_metrics, summarize
+from benchmark.metrics import compute_metrics, probability_problem, summarize
 from benchmark.predictor import Predictor
 from benchmark.results import SCHEMA, environment_info, predictions_frame, write_results
-from benchmark.tasks import Task
+from benchmark.task import Task
 
 
 def results_stem(task_id: str, model_id: str) -> str:
@@ -25,13 +25,14 @@ def results_stem(task_id: str, model_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", f"{task_id}__{model_id}").strip("_")
 
 
-def check_probs(probs: np.ndarray, n: int, k: int, who: str) -> np.ndarray:
-    """Fail loudly if a predictor returns malformed probabilities."""
+def check_probs(probs: np.ndarray, ids: list[str], k: int, who: str) -> np.ndarray:
+    """Fail loudly if a predictor returns malformed probabilities (a bug in the predictor)."""
     probs = np.asarray(probs, dtype=np.float64)
-    if probs.shape != (n, k):
-        raise ValueError(f"{who}: predict_proba returned shape {probs.shape}, expected {(n, k)}")
-    if not np.isfinite(probs).all() or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-4):
-        raise ValueError(f"{who}: probabilities must be finite and sum to 1 per row")
+    if probs.shape != (len(ids), k):
+        raise ValueError(f"{who}: predict_proba returned shape {probs.shape}, expected {(len(ids), k)}")
+    problem = probability_problem(probs, ids)
+    if problem:
+        raise ValueError(f"{who}: predict_proba returned {problem}")
     return probs
 
 
@@ -59,7 +60,7 @@ def run_predictor(
         t0 = time.perf_counter()
         predictor.fit(task.data["train"], task.data.get("validation"), num_labels=task.num_labels, seed=seed)
         train_seconds = time.perf_counter() - t0
-        probs = check_probs(predictor.predict_proba(test), len(ids), task.num_labels, type(predictor).__name__)
+        probs = check_probs(predictor.predict_proba(test), ids, task.num_labels, type(predictor).__name__)
         metrics = compute_metrics(labels, probs, task.num_labels)
         entry = {"seed": int(seed), "metrics": metrics, "train_seconds": round(train_seconds, 3)}
         seed_entries.append(entry)

@@ -1,47 +1,25 @@
 """Task registry: `<dataset>/<config>` ids over the loaders' recipes.
 
-`load_task("herv_classification/binary", source="demo")` returns a `Task` holding the
-DatasetDict and its metadata (labels, fingerprint, source). `bench ls` prints `list_tasks()`.
+`load_task("herv_classification/binary", source="demo")` returns a `benchmark.task.Task` holding
+the DatasetDict and its metadata (labels, fingerprint, source); `csv:PATH` and `fasta:PATH` load
+the user's own file (`benchmark.byo`). `bench ls` prints `list_tasks()`.
 """
 from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datasets import DatasetDict
-
 import loaders
 import loaders.api
+from benchmark.byo import load_byo_task
+from benchmark.task import Task
+from loaders.core.errors import UserError
 
 
-class TaskError(ValueError):
+class TaskError(UserError, ValueError):
     """A task id that does not resolve (message is one line, with a suggestion)."""
-
-
-@dataclass
-class Task:
-    """A dataset config ready for training and scoring."""
-
-    id: str
-    dataset_name: str
-    config: str
-    data: DatasetDict
-    label_names: list[str]
-    fingerprint: str
-    source: str
-    synthetic: bool
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def num_labels(self) -> int:
-        return len(self.label_names)
-
-    def describe(self) -> dict[str, Any]:
-        """The results' `dataset` block."""
-        return {"name": self.dataset_name, "config": self.config, "source": self.source, "synthetic": self.synthetic}
 
 
 def list_tasks() -> list[dict[str, Any]]:
@@ -96,8 +74,6 @@ def load_task(task_id: str, source: str | None = None, cache_dir: str | Path | N
     `csv:PATH` and `fasta:PATH` load the user's own file instead (see `benchmark.byo`).
     """
     if task_id.startswith(("csv:", "fasta:")):
-        from benchmark.byo import load_byo_task
-
         return load_byo_task(task_id)
     name, _, config = task_id.partition("/")
     user = loaders.api.list_user_datasets(cache_dir).get(name)

@@ -5,14 +5,7 @@ from pathlib import Path
 
 import typer
 
-from leaderboard.render import FORMATS
-
 STORE_HELP = "Results store directory (default: $PHENOSEQ_LEADERBOARD or <cache>/leaderboard)."
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
 
 
 def _store(path: Path | None):
@@ -28,13 +21,8 @@ def submit(
 ) -> None:
     """Validate RESULTS, re-compute every metric from its predictions, and store the entry."""
     from leaderboard.store import submit as do_submit
-    from leaderboard.validate import SubmissionError
 
-    try:
-        stored = do_submit(results, _store(store), source=source)
-    except SubmissionError as exc:
-        _fail(f"rejected: {exc}")
-        return
+    stored = do_submit(results, _store(store), source=source)
     entry = _store(store).read_entry(stored.entry_id)
     s = entry["summary"]
     verb = "accepted" if stored.created else "already stored"
@@ -56,13 +44,14 @@ def leaderboard(
     """Render per-task tables (mean ± sd over seeds) and plots from the results store."""
     if ctx.invoked_subcommand is not None:
         return
-    from leaderboard.render import render
+    from leaderboard.render import FORMATS, render
+    from loaders.core.errors import UserError
 
     if fmt not in FORMATS:
-        _fail(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
+        raise UserError(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
     rows = _store(store).rows()
     if task and not any(r["task"] == task for r in rows):
-        _fail(f"no entries for task '{task}' in the store")
+        raise UserError(f"no entries for task '{task}' in the store")
     path = render(rows, out, fmt, task=task)
     typer.echo(f"leaderboard: {path}")
 
@@ -75,16 +64,9 @@ def push_cmd(
     private: bool = typer.Option(False, "--private", help="Create the repo as private."),
 ) -> None:
     """Publish the results store as a Hub dataset."""
-    from leaderboard.push import PushError, push
+    from leaderboard.push import push
 
-    try:
-        url = push(_store(store), repo, token=token, private=private)
-    except PushError as exc:
-        _fail(f"error: {exc}")
-        return
-    except Exception as exc:  # noqa: BLE001 - network/auth failures: one line, no traceback
-        _fail(f"error: push to {repo} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-        return
+    url = push(_store(store), repo, token=token, private=private)
     typer.echo(f"pushed: {url}")
 
 

@@ -17,11 +17,12 @@ import pandas as pd
 
 from benchmark.metrics import METRIC_NAMES
 from leaderboard.store import ResultsStore
+from loaders.core.errors import RemoteError, UserError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 
 
-class PushError(ValueError):
+class PushError(UserError, ValueError):
     """A user-facing push problem (one line)."""
 
 
@@ -79,7 +80,10 @@ def push(store: ResultsStore, repo: str, *, token: str | None = None, private: b
         api = HfApi(token=token)
     with tempfile.TemporaryDirectory(prefix="phenoseq-push-") as tmp:
         folder = stage(store, Path(tmp) / "board", repo)
-        api.create_repo(repo_id=repo, repo_type="dataset", private=private, exist_ok=True)
-        info = api.upload_folder(repo_id=repo, folder_path=str(folder), repo_type="dataset",
-                                 commit_message="Update PhenoSeq Bench leaderboard")
+        try:
+            api.create_repo(repo_id=repo, repo_type="dataset", private=private, exist_ok=True)
+            info = api.upload_folder(repo_id=repo, folder_path=str(folder), repo_type="dataset",
+                                     commit_message="Update PhenoSeq Bench leaderboard")
+        except Exception as exc:  # noqa: BLE001 - network/auth failures of the Hub client: one line
+            raise RemoteError.wrap(f"push to {repo}", exc) from None
     return str(getattr(info, "commit_url", None) or info or f"https://huggingface.co/datasets/{repo}")

@@ -3,7 +3,8 @@
 `board(rows)` turns store index rows into per-task, ranked entries (pure); `render(...)`
 writes `index.html` / `leaderboard.md` / `leaderboard.json` plus one PNG per task
 (`<task-slug>.png`: a metric's mean ± sd over seeds per model) into `out_dir`.
-Rows are ranked by MCC mean (missing values last), then model id.
+Rows are ranked by MCC mean (missing values last), then model id. The metric columns are the
+metrics the registry (`benchmark.metrics.METRICS`) marks `on_board`, under their titles.
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-METRIC_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("accuracy", "Accuracy"), ("f1_macro", "F1 (macro)"), ("mcc", "MCC"), ("auroc", "AUROC"),
-)
+from benchmark.metrics import METRICS, get_metric
+
+METRIC_COLUMNS: tuple[tuple[str, str], ...] = tuple((m.name, m.title or m.name) for m in METRICS if m.on_board)
+"""(metric, column title) of every metric shown on the board, in registry order."""
 INTERPRETATION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("planted_auroc", "Planted-motif AUROC"), ("random_auroc", "Random-attribution AUROC"), ("fimo_recovery", "FIMO recovery"),
 )
@@ -60,7 +62,9 @@ def board(rows: list[dict[str, Any]], task: str | None = None) -> dict[str, dict
         out.setdefault(row["task"], {"entries": []})["entries"].append(_entry(row))
     for info in out.values():
         entries = info["entries"]
-        entries.sort(key=lambda e: (e["metrics"][RANK_METRIC]["mean"] is None, -(e["metrics"][RANK_METRIC]["mean"] or 0.0), e["model"], e["entry_id"]))
+        sign = -1.0 if get_metric(RANK_METRIC).higher_is_better else 1.0
+        entries.sort(key=lambda e: (e["metrics"][RANK_METRIC]["mean"] is None, sign * (e["metrics"][RANK_METRIC]["mean"] or 0.0),
+                                    e["model"], e["entry_id"]))
         for i, e in enumerate(entries, 1):
             e["rank"] = i
         info["synthetic"] = any(e["synthetic"] for e in entries)

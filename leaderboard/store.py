@@ -27,8 +27,8 @@ from typing import Any
 
 from filelock import FileLock
 
-from benchmark.results import sha256_file
 from leaderboard.validate import Submission
+from loaders.core.files import sha256_file
 
 INDEX_COLUMNS = (
     "entry_id", "task", "model_id", "revision", "n_params", "adapter", "random_init", "n_seeds", "fingerprint",
@@ -55,7 +55,7 @@ def default_store_dir() -> Path:
     env = os.environ.get("PHENOSEQ_LEADERBOARD")
     if env:
         return Path(env)
-    from loaders.api import cache_dir
+    from loaders.core.paths import cache_dir
 
     return cache_dir() / "leaderboard"
 

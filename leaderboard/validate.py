@@ -3,8 +3,10 @@
 `validate_submission(results.json, task=None)` either returns a `Submission` whose
 metrics were all re-computed with `benchmark.metrics.compute_metrics` from the
 predictions against the held-out test labels of the local task build, or raises
-`SubmissionError` with a one-line reason. Reported numbers are never trusted: they
-must equal the re-computed ones (within `METRIC_TOLERANCE`) and are then replaced.
+`SubmissionError` with a one-line reason. Reported numbers are never trusted: the metrics
+of the file's schema version must equal the re-computed ones (within `METRIC_TOLERANCE`);
+then every current metric replaces them and the entry is stored as the current schema, so a
+results file written before a metric was added still submits.
 Nothing is written here; `leaderboard.store` stores what this returns.
 """
 from __future__ import annotations
@@ -20,20 +22,22 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from benchmark.metrics import METRIC_NAMES, compute_metrics, summarize
-from benchmark.results import SCHEMA, predictions_frame, sha256_file
-from benchmark.tasks import Task
+from benchmark.metrics import compute_metrics, metric_names, probability_problem, summarize
+from benchmark.results import SCHEMA, predictions_frame, schema_version
+from benchmark.task import Task
+from loaders.core.errors import UserError
+from loaders.core.files import sha256_file
 
 METRIC_TOLERANCE = 1e-6
 """Largest |reported - re-computed| accepted for any metric, mean or sd."""
-PROB_SUM_TOLERANCE = 1e-4
-"""Rows of probabilities must sum to 1 within this (as `benchmark.runner.check_probs`)."""
 SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.parquet$")
 INTERPRETATION_NUMBERS = ("planted_auroc", "random_auroc", "fimo_recovery", "n_sequences")
 
 
-class SubmissionError(ValueError):
-    """Why a submission was rejected (one line)."""
+class SubmissionError(UserError, ValueError):
+    """Why a submission was rejected (one line; the CLI prints it as `rejected: <reason>`)."""
+
+    label = "rejected"
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,9 @@ def _read_json(path: Path, limits: Limits) -> dict[str, Any]:
 def _check_header(res: dict[str, Any], limits: Limits) -> None:
     schema = res.get("schema")
     if schema is None:
-        raise SubmissionError("missing schema version (expected 'phenoseq-results/1')")
-    if schema != SCHEMA:
-        raise SubmissionError(f"unknown schema version {_short(schema, 40)!r} (expected {SCHEMA!r})")
+        raise SubmissionError(f"missing schema version (expected {SCHEMA!r} or older)")
+    if schema_version(schema) is None:
+        raise SubmissionError(f"unknown schema version {_short(schema, 40)!r} (expected {SCHEMA!r} or older)")
     if not isinstance(res.get("task"), str) or not res["task"]:
         raise SubmissionError("missing task id")
     fp = res.get("dataset_fingerprint")
@@ -186,19 +190,6 @@ def _check_ids(seed: int, ids: pd.Series, test_ids: list[str]) -> None:
         raise SubmissionError(f"seed {seed}: {len(missing)} missing test id(s), e.g. {_short(missing[0], 60)!r}")
 
 
-def _check_probs(seed: int, ids: list[str], probs: np.ndarray) -> None:
-    bad = ~np.isfinite(probs).all(axis=1)
-    if bad.any():
-        raise SubmissionError(f"seed {seed}: probabilities are NaN or infinite for {int(bad.sum())} row(s), e.g. id {_short(ids[int(np.argmax(bad))], 60)!r}")
-    if (probs < 0).any() or (probs > 1 + PROB_SUM_TOLERANCE).any():
-        raise SubmissionError(f"seed {seed}: probabilities outside [0, 1]")
-    sums = probs.sum(axis=1)
-    off = np.abs(sums - 1.0) > PROB_SUM_TOLERANCE
-    if off.any():
-        i = int(np.argmax(off))
-        raise SubmissionError(f"seed {seed}: probabilities of {int(off.sum())} row(s) do not sum to 1, e.g. id {_short(ids[i], 60)!r} sums to {sums[i]:.6g}")
-
-
 def _as_number(v: Any) -> float | None:
     if v is None:
         return None
@@ -217,8 +208,8 @@ def _differs(reported: Any, computed: float | None) -> bool:
     return not abs(r - computed) <= METRIC_TOLERANCE
 
 
-def _compare(where: str, reported: dict[str, Any], computed: dict[str, float | None]) -> None:
-    for name in METRIC_NAMES:
+def _compare(where: str, reported: dict[str, Any], computed: dict[str, float | None], names: tuple[str, ...]) -> None:
+    for name in names:
         if name not in reported:
             raise SubmissionError(f"{where}: reported metrics lack {name!r}")
         if _differs(reported[name], computed[name]):
@@ -256,6 +247,7 @@ def validate_submission(path: str | Path, task: Task | None = None, source: str 
     if file_seeds != sorted(json_seeds):
         raise SubmissionError(f"predictions hold seeds {file_seeds}, results list seeds {sorted(json_seeds)}")
     prob_cols = [f"prob_{j}" for j in range(k)]
+    names = metric_names(schema_version(res["schema"]))  # what a file of its schema reports
     per_seed: list[dict[str, float | None]] = []
     frames: list[pd.DataFrame] = []
     seeds_out: list[dict[str, Any]] = []
@@ -264,23 +256,25 @@ def validate_submission(path: str | Path, task: Task | None = None, source: str 
         part = frame[frame["seed"] == seed]
         _check_ids(seed, part["id"], test_ids)
         probs = part.set_index("id").loc[test_ids, prob_cols].to_numpy(dtype=np.float64)
-        _check_probs(seed, test_ids, probs)
+        problem = probability_problem(probs, test_ids)
+        if problem:
+            raise SubmissionError(f"seed {seed}: {problem}")
         rows = entry["predictions"].get("rows")
         if rows is not None and rows != len(part):
             raise SubmissionError(f"seed {seed}: results say {_short(rows, 20)} prediction rows, the file has {len(part)}")
         metrics = compute_metrics(labels, probs, k)
-        _compare(f"seed {seed}", entry["metrics"], metrics)
+        _compare(f"seed {seed}", entry["metrics"], metrics, names)
         per_seed.append(metrics)
         frames.append(predictions_frame(seed, test_ids, labels, probs))
         seeds_out.append({**entry, "metrics": metrics})
     summary = summarize(per_seed)
-    for name in METRIC_NAMES:
+    for name in names:
         rep = res["summary"].get(name)
         if not isinstance(rep, dict):
             raise SubmissionError(f"summary lacks {name!r}")
         for stat in ("mean", "sd"):
             if _differs(rep.get(stat), summary[name][stat]):
                 raise SubmissionError(f"summary: reported {name} {stat} {_short(rep.get(stat), 20)} differs from re-computed {summary[name][stat]}")
-    results = {**res, "dataset": task.describe(), "seeds": seeds_out, "summary": summary}
+    results = {**res, "schema": SCHEMA, "dataset": task.describe(), "seeds": seeds_out, "summary": summary}
     predictions = pd.concat(frames, ignore_index=True)
     return Submission(results=results, predictions=predictions, task_id=task.id, fingerprint=task.fingerprint)

@@ -9,30 +9,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-err = Console(stderr=True)
 out = Console()
 
 data_app = typer.Typer(help="Build, list, inspect and publish datasets.", no_args_is_help=True)
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
-    from loaders.api import DatasetError
-    from loaders.cluster import ClusterError
-    from loaders.formats import FormatError
-
-    return (DatasetError, FormatError, ClusterError, FileNotFoundError)
-
-
-def _fail(exc: Exception | str) -> None:
-    err.print(f"[red]error:[/red] {' '.join(str(exc).split())}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
-
-
 def _parse_params(pairs: list[str]) -> dict[str, Any]:
+    from loaders.core.errors import DatasetError
+
     params: dict[str, Any] = {}
     for pair in pairs:
         if "=" not in pair:
-            _fail(f"--param expects key=value, got {pair!r}")
+            raise DatasetError(f"--param expects key=value, got {pair!r}")
         key, value = pair.split("=", 1)
         try:
             params[key] = json.loads(value)
@@ -89,13 +77,12 @@ def build_cmd(
         params["validation_chroms"] = validation_chroms.split(",")
     if allow_drift:
         params["allow_drift"] = True
+    from loaders.build.fetch import FetchError
+
     try:
         path = loaders.build_dataset(name, source=source, cache_dir=cache_dir, rebuild=rebuild, **params)
-    except _user_errors() as exc:
-        from loaders.fetch import FetchError
-
-        hint = "; `--source demo` builds the synthetic demo offline" if isinstance(exc, FetchError) else ""
-        _fail(f"{exc}{hint}")
+    except FetchError as exc:
+        raise FetchError(exc.where, f"{exc.problem}; `--source demo` builds the synthetic demo offline") from None
     build = json.loads((path / "build.json").read_text())
     out.print(counts_table(build))
     out.print(f"built: {path}")
@@ -105,6 +92,7 @@ def build_cmd(
 def ls_cmd(cache_dir: Optional[Path] = typer.Option(None, help="Cache root.")) -> None:
     """List dataset recipes, their configs and classes, and which sources are built."""
     import loaders
+    from loaders.api import list_user_datasets
 
     table = Table(title="PhenoSeq Bench datasets")
     for col in ("dataset", "configs", "classes (multiclass)", "sources", "built"):
@@ -113,8 +101,6 @@ def ls_cmd(cache_dir: Optional[Path] = typer.Option(None, help="Cache root.")) -
         built = [s for s in recipe.sources if (loaders.dataset_dir(recipe.name, s, cache_dir) / "build.json").exists()]
         table.add_row(recipe.name, ", ".join(c.name for c in recipe.configs), ", ".join(recipe.classes),
                       ", ".join(recipe.sources), ", ".join(built) or "—")
-    from loaders.api import list_user_datasets
-
     for name, path in list_user_datasets(cache_dir).items():
         build = json.loads((path / "build.json").read_text())
         table.add_row(name, ", ".join(build["fingerprints"]), ", ".join(build.get("classes", [])), "user", "user")
@@ -123,17 +109,16 @@ def ls_cmd(cache_dir: Optional[Path] = typer.Option(None, help="Cache root.")) -
 
 def _built_dir(name: str, source: Optional[str], cache_dir: Optional[Path]) -> Path:
     import loaders
-    from loaders.api import built_dir, list_user_datasets, resolve_source
+    from loaders.api import built_dir, list_user_datasets
+    from loaders.core.errors import DatasetError
+    from loaders.core.paths import dataset_source
 
-    try:
-        path = built_dir(name, source, cache_dir)
-        if path is None and name not in list_user_datasets(cache_dir):
-            loaders.get_recipe(name)
-    except _user_errors() as exc:
-        _fail(exc)
+    path = built_dir(name, source, cache_dir)
+    if path is None and name not in list_user_datasets(cache_dir):
+        loaders.get_recipe(name)
     if path is None:
-        src = resolve_source(source)
-        _fail(f"{name} ({src}) is not built; run `bench data build {name} --source {src}`")
+        src = dataset_source(source)
+        raise DatasetError(f"{name} ({src}) is not built; run `bench data build {name} --source {src}`")
     return path
 
 
@@ -164,10 +149,7 @@ def push_cmd(
     from loaders.publish import push_dataset
 
     path = _built_dir(name, source, cache_dir)
-    try:
-        url = push_dataset(path, repo, private=private)
-    except (ValueError, OSError) as exc:
-        _fail(exc)
+    url = push_dataset(path, repo, private=private)
     out.print(f"pushed {path} to {url}")
 
 

@@ -20,15 +20,15 @@ step "2/6 Fine-tune a small DNABERT-style model (6-mer BERT, randomly initialise
 MODEL="$OUT/models/tiny-dnabert-6mer"
 [ -f "$MODEL/config.json" ] || "$BIN/python" -c "from benchmark.models.tiny import make_tiny_dnabert; make_tiny_dnabert('$MODEL', k=6, hidden=64, layers=2, max_positions=512)"
 "$BENCH" run --model "$MODEL" --task herv_classification/binary --source demo --seeds "$SEEDS" \
-  --epochs 4 --lr 1e-3 --batch-size 16 --max-length 256 --output "$OUT/results" --no-progress
+  --epochs 4 --lr 1e-3 --batch-size 16 --max-length 256 --out "$OUT/results" --no-progress
 
 step "3/6 Baselines (same scoring loop) and the negative controls"
 for task in herv_classification/binary herv_classification/multiclass random_regions/binary; do
-  "$BENCH" baseline majority --task "$task" --source demo --seeds "$SEEDS" --output "$OUT/results"
-  "$BENCH" baseline kmer-lr --task "$task" --source demo --seeds "$SEEDS" --output "$OUT/results"
+  "$BENCH" baseline majority --task "$task" --source demo --seeds "$SEEDS" --out "$OUT/results"
+  "$BENCH" baseline kmer-lr --task "$task" --source demo --seeds "$SEEDS" --out "$OUT/results"
 done
-"$BENCH" baseline kmer-lr --task herv_classification/binary --source demo --seeds "$SEEDS" --shuffle-labels --output "$OUT/results"
-"$BENCH" baseline cnn --task herv_classification/binary --source demo --seeds "$SEEDS" --epochs 15 --output "$OUT/results"
+"$BENCH" baseline kmer-lr --task herv_classification/binary --source demo --seeds "$SEEDS" --shuffle-labels --out "$OUT/results"
+"$BENCH" baseline cnn --task herv_classification/binary --source demo --seeds "$SEEDS" --epochs 15 --out "$OUT/results"
 
 step "4/6 Interpretation: does the fine-tuned model's attribution find planted JASPAR motifs?"
 runs=("$OUT"/results/herv_classification_binary__*tiny-dnabert-6mer.json)

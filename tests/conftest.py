@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from datasets import Dataset, DatasetDict
 
-from benchmark.tasks import Task
-from loaders.fingerprint import fingerprint_split
-from loaders.schema import features
+from benchmark.task import Task
+from loaders.core.fingerprint import fingerprint_split
+from loaders.core.schema import features
 
 MOTIF = "TATAAAAGGGGCGGGG"
 

@@ -1,8 +1,9 @@
-"""Shared checks for the sister-dataset recipe tests (not a test module).
+"""Shared checks for the recipe tests (not a test module).
 
-`demo_builds(name)` builds a recipe's demo source twice, in two fresh caches that share one
-generated demo world (generated once per test session), and returns both directories and the
-first build's wall time. The `check_*` functions are the properties every recipe must have.
+`demo_builds(name)` builds a recipe's demo source twice, in two fresh caches that share the
+generated demo worlds (each recipe's world is generated once per test session), and returns both
+directories and the first build's wall time. The `check_*` functions are the properties every
+recipe must have; tests/test_recipes_common.py runs them over `loaders.list_recipes()`.
 """
 from __future__ import annotations
 
@@ -19,38 +20,38 @@ import numpy as np
 import pandas as pd
 
 import loaders
-from loaders.cluster import similar_pairs
-from loaders.demo import DEMO_VERSION, ensure_demo_world
-from loaders.schema import COLUMNS, SPLITS
-
-BUILD_SECONDS = 30.0
+from loaders.build.cluster import similar_pairs
+from loaders.core.schema import COLUMNS, SPLITS
+from loaders.demo.world import ensure_demo_world
 
 
 @functools.lru_cache(maxsize=1)
-def shared_world() -> Path:
-    """One demo world for the whole session: `<tmp>/demo-world/v<version>`."""
+def shared_root() -> Path:
+    """One cache root whose `demo-world/` every test cache shares (worlds are generated once per session)."""
     root = Path(tempfile.mkdtemp(prefix="phenoseq-recipes-"))
     atexit.register(shutil.rmtree, root, True)
-    ensure_demo_world(root)
-    return root / "demo-world"
+    (root / "demo-world").mkdir()
+    return root
 
 
 def fresh_cache(tmp: Path) -> Path:
-    """An empty cache whose demo world is the shared one (symlinked, so it is not regenerated)."""
+    """An empty cache whose demo worlds are the shared ones (symlinked, so they are not regenerated)."""
     tmp.mkdir(parents=True, exist_ok=True)
-    (tmp / "demo-world").symlink_to(shared_world(), target_is_directory=True)
+    (tmp / "demo-world").symlink_to(shared_root() / "demo-world", target_is_directory=True)
     return tmp
 
 
-def world_dir() -> Path:
-    return shared_world() / f"v{DEMO_VERSION}"
+def world_dir(name: str) -> Path:
+    """The directory of recipe `name`'s demo world (generated on first use)."""
+    return next(iter(ensure_demo_world(shared_root(), name).values())).parent
 
 
 _BUILDS: dict[str, tuple[Path, Path, float]] = {}
 
 
 def demo_builds(name: str, tmp_path_factory, **params) -> tuple[Path, Path, float]:
-    """Build `name` from `demo` twice from scratch (two caches); return both dirs and the first build's seconds.
+    """Build `name` from `demo` twice from scratch (two caches sharing the demo worlds); return both dirs and
+    the first build's seconds (its world already generated).
 
     Memoised per session, so the shared checks (test_recipes_common.py) and each recipe's own
     module use the same two builds.
@@ -62,6 +63,7 @@ def demo_builds(name: str, tmp_path_factory, **params) -> tuple[Path, Path, floa
 
 
 def _demo_builds(name: str, tmp_path_factory, **params) -> tuple[Path, Path, float]:
+    world_dir(name)  # the world is generated once, outside the timed build
     t0 = time.perf_counter()
     a = loaders.build_dataset(name, source="demo", cache_dir=fresh_cache(tmp_path_factory.mktemp(f"{name}_a")), **params)
     seconds = time.perf_counter() - t0
@@ -73,7 +75,17 @@ def frames(path: Path, config: str) -> dict[str, pd.DataFrame]:
     return {s: pd.read_parquet(path / config / f"{s}-00000-of-00001.parquet") for s in SPLITS}
 
 
-def all_rows(path: Path, config: str = "multiclass") -> pd.DataFrame:
+def base_config(path: Path) -> str:
+    """The config whose labels are the recipe's base classes (identity label map, e.g. `multiclass`)."""
+    info = build_info(path)
+    for cfg, names in info["label_names"].items():
+        if names == info["classes"]:
+            return cfg
+    raise AssertionError(f"{path}: no config has the base classes {info['classes']}")
+
+
+def all_rows(path: Path, config: str | None = None) -> pd.DataFrame:
+    config = config or base_config(path)
     return pd.concat([df.assign(split=s) for s, df in frames(path, config).items()], ignore_index=True)
 
 
@@ -113,20 +125,22 @@ def check_rows(path: Path, name: str, recipe_classes: tuple[str, ...]) -> None:
         assert present == set(range(len(recipe_classes))), (split, present)
 
 
-def check_configs(path: Path, label_map: tuple[int, ...]) -> None:
-    """`binary` has exactly the multiclass rows, labels mapped through `label_map`."""
-    for s in SPLITS:
-        b = frames(path, "binary")[s]
-        m = frames(path, "multiclass")[s]
-        assert list(b["id"]) == list(m["id"])
-        assert (b["sequence"] == m["sequence"]).all()
-        assert (b["label"].to_numpy() == np.asarray(label_map)[m["label"].to_numpy()]).all()
+def check_configs(path: Path, recipe) -> None:
+    """Every config has exactly the base config's rows, labels mapped through its `label_map`."""
+    base = base_config(path)
+    for cfg in recipe.configs:
+        for s in SPLITS:
+            b = frames(path, cfg.name)[s]
+            m = frames(path, base)[s]
+            assert list(b["id"]) == list(m["id"])
+            assert (b["sequence"] == m["sequence"]).all()
+            assert (b["label"].to_numpy() == np.asarray(cfg.label_map)[m["label"].to_numpy()]).all()
 
 
 def check_grouped_splits(path: Path, work: Path) -> None:
     """No cluster in two splits; re-searching test against train+validation finds no pair >= 95 %."""
     seen: dict[str, str] = {}
-    parts = frames(path, "multiclass")
+    parts = frames(path, base_config(path))
     for s, df in parts.items():
         for c in df["cluster"]:
             assert seen.setdefault(c, s) == s, f"cluster {c} in {seen[c]} and {s}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from loaders.alleles import alt_allele_rows
-from loaders.formats import FormatError
+from loaders.build.alleles import alt_allele_rows
+from loaders.core.errors import FormatError
 
 ALT_A = "ACGT" * 50  # 200 bp
 ALT_B = "GGCC" * 40  # 160 bp
@@ -42,10 +42,10 @@ def test_alt_alleles_join_a_demo_build(demo_cache, tmp_path):
     from unittest import mock
 
     import loaders
-    from loaders import pipeline
-    from loaders.demo import ensure_demo_world
+    from loaders.build import pipeline
+    from loaders.demo.world import ensure_demo_world
 
-    world = dict(ensure_demo_world(demo_cache))
+    world = dict(ensure_demo_world(demo_cache, "herv_classification"))
     truth = pd.read_csv(world["truth"], sep="\t")
     expressed = truth[(truth["expressed"] == 1) & (truth["kind"] == "full")].iloc[0]
     alt = "ACGGT" * 40

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-import typer
+from conftest import make_tiny_task
 from typer.testing import CliRunner
 
 from baselines import cli as baseline_cli
@@ -13,11 +13,11 @@ from baselines.cnn import CNNPredictor, SmallCNN, encode, n_parameters, one_hot
 from baselines.kmer_lr import KmerLRPredictor
 from baselines.kmers import kmer_names, kmer_spectrum, n_features
 from baselines.majority import MajorityPredictor
-from baselines.random_init import BaselineError, RandomInitPredictor
-from baselines.registry import BASELINES, make_baseline
+from baselines.random_init import RandomInitPredictor
+from baselines.registry import BaselineError, baseline_names, make_baseline
 from benchmark.metrics import compute_metrics
-from benchmark.results import read_results
-from conftest import make_tiny_task
+from benchmark.results import SCHEMA, read_results
+from phenoseq.cli import new_app
 
 
 def test_kmer_spectrum_exact_values() -> None:
@@ -128,19 +128,19 @@ def test_random_init_end_to_end_on_a_tiny_local_model(tiny_task, tmp_path) -> No
 @pytest.fixture()
 def bench(monkeypatch, tiny_task):
     monkeypatch.setattr(baseline_cli, "load_task", lambda task, source=None: tiny_task)
-    app = typer.Typer()
+    app = new_app()
     baseline_cli.register(app)
     app.command("noop")(lambda: None)  # keep `baseline` a named sub-command
     return lambda *args: CliRunner().invoke(app, list(args))
 
 
 def test_bench_baseline_writes_harness_results(bench, tmp_path) -> None:
-    r = bench("baseline", "majority", "--task", "tiny/binary", "--seeds", "3", "--output", str(tmp_path))
+    r = bench("baseline", "majority", "--task", "tiny/binary", "--seeds", "3", "--out", str(tmp_path))
     assert r.exit_code == 0, r.output
     path = tmp_path / "tiny_binary__baseline_majority.json"
     assert f"results: {path}" in r.output
     results, pred = read_results(path)
-    assert results["schema"] == "phenoseq-results/1" and [s["seed"] for s in results["seeds"]] == [0, 1, 2]
+    assert results["schema"] == SCHEMA and [s["seed"] for s in results["seeds"]] == [0, 1, 2]
     assert results["summary"]["accuracy"] == {"mean": 8 / 24, "sd": 0.0, "n": 3}
     assert results["config"]["baseline"] == "majority" and results["model"]["id"] == "baseline/majority"
     assert len(pred) == 72 and list(pred.columns) == ["id", "seed", "label", "pred", "prob_0", "prob_1"]
@@ -154,11 +154,11 @@ def test_bench_baseline_writes_harness_results(bench, tmp_path) -> None:
     (["majority", "--threads", "2"], "error: --threads only applies to cnn, not 'majority'"),
 ])
 def test_bench_baseline_user_errors_are_one_line(bench, tmp_path, args, message) -> None:
-    r = bench("baseline", *args, "--task", "tiny/binary", "--output", str(tmp_path))
+    r = bench("baseline", *args, "--task", "tiny/binary", "--out", str(tmp_path))
     assert r.exit_code == 2
     assert r.output.strip() == message
     assert list(tmp_path.iterdir()) == []
 
 
 def test_registry_lists_the_four_baselines() -> None:
-    assert list(BASELINES) == ["majority", "kmer-lr", "cnn", "random-init"]
+    assert baseline_names() == ["majority", "kmer-lr", "cnn", "random-init"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 
 from benchmark import tasks
-from benchmark.byo import DataError, check_sequences, load_byo_task, seeded_split
+from benchmark.byo import check_sequences, load_byo_task, seeded_split
 from benchmark.tasks import TaskError, load_task, parse_task_id
-from loaders.fingerprint import fingerprint_split
+from loaders.core.errors import DatasetError
+from loaders.core.fingerprint import fingerprint_split
 
 
 def write_csv(path, rows, header="sequence,label"):
@@ -59,7 +60,7 @@ def test_fasta_labels_in_headers(tmp_path):
 def test_fasta_header_without_label(tmp_path):
     path = tmp_path / "bad.fa"
     path.write_text(">s1\nACGT\n")
-    with pytest.raises(DataError, match="has no label"):
+    with pytest.raises(DatasetError, match="has no label"):
         load_byo_task(f"fasta:{path}")
 
 
@@ -73,22 +74,22 @@ def test_fasta_header_without_label(tmp_path):
 ])
 def test_csv_errors_are_one_line(tmp_path, header, rows, pattern):
     path = write_csv(tmp_path / "bad.csv", rows, header)
-    with pytest.raises(DataError, match=pattern) as info:
+    with pytest.raises(DatasetError, match=pattern) as info:
         load_byo_task(f"csv:{path}")
     assert "\n" not in str(info.value)
 
 
 def test_illegal_characters_name_the_sequence(tmp_path):
     path = write_csv(tmp_path / "x.csv", ["ACGT,a", "ACXGTZ,b", "ACGT,a", "ACGT,b"])
-    with pytest.raises(DataError, match=r"sequence 'x:1' contains illegal character\(s\) 'X', 'Z' \(allowed: A, C, G, T, N\)"):
+    with pytest.raises(DatasetError, match=r"sequence 'x:1' contains illegal character\(s\) 'X', 'Z' \(allowed: A, C, G, T, N\)"):
         load_byo_task(f"csv:{path}")
-    with pytest.raises(DataError, match="is empty"):
+    with pytest.raises(DatasetError, match="is empty"):
         check_sequences(["e"], [""], "here")
     check_sequences(["ok"], ["ACGTN"], "here")
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(DataError, match="does not exist"):
+    with pytest.raises(DatasetError, match="does not exist"):
         load_task(f"csv:{tmp_path / 'nope.csv'}")
 
 

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders.api import DatasetError
-from loaders.fetch import (FetchError, check_gzip, fetch, fetch_all, group_inputs, lock_path, read_lock,
-                           target_path)
-from loaders.recipe import SourceFile
+from loaders.build.fetch import FetchError, check_gzip, fetch, lock_path, read_lock, target_path
+from loaders.core.errors import DatasetError
+from loaders.core.recipe import SourceFile
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -379,22 +378,10 @@ def test_local_file_url_and_plain_path(tmp_path: Path) -> None:
     assert sorted(downloads(cache)) == sorted([target_path(by_url, cache).name, target_path(by_path, cache).name])
 
 
-def test_fetch_all_optional_and_grouping(server: Server, tmp_path: Path) -> None:
-    files = [src(server, f"{t}.gtf", t.encode() * 10, key=f"serve:{t}", sha256=sha(t.encode() * 10))
-             for t in ("Liver", "Lung")]
-    files.append(src(server, "vcf.txt", b"v", key="hprc_vcf", optional=True))
-    got = fetch_all(files, tmp_path, progress=False)
-    assert sorted(got) == ["serve:Liver", "serve:Lung"]
-    assert sorted(fetch_all(files, tmp_path, progress=False, optional=["hprc_vcf"])) == sorted([*got, "hprc_vcf"])
-    grouped = group_inputs(got)
-    assert grouped == {"serve": [got["serve:Liver"], got["serve:Lung"]]}
-    assert len({p.name for p in got.values()}) == 2  # distinct safe names per key
-
-
 # ---------------------------------------------------------------- manifest sanity
 
 def test_grch38_manifest_sanity() -> None:
-    from loaders.herv_classification.sources import GRCH38_SOURCES
+    from loaders.recipes.herv_classification.sources import GRCH38_SOURCES
 
     keys = [f.key for f in GRCH38_SOURCES]
     assert len(keys) == len(set(keys))

@@ -10,19 +10,19 @@ import datasets
 import numpy as np
 import pandas as pd
 import pytest
+from recipe_checks import demo_builds, world_dir
 
 import loaders
-from loaders.cluster import similar_pairs
-from loaders.schema import SPLITS
+from loaders.build.cluster import similar_pairs
+from loaders.core.schema import SPLITS
 
 NAME = "herv_classification"
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
-    """The demo dataset built twice from scratch, in two independent caches."""
-    a = loaders.build_dataset(NAME, source="demo", cache_dir=tmp_path_factory.mktemp("cache_a"))
-    b = loaders.build_dataset(NAME, source="demo", cache_dir=tmp_path_factory.mktemp("cache_b"))
+    """The demo dataset built twice from scratch, in two caches (shared with tests/test_recipes_common.py)."""
+    a, b, _ = demo_builds(NAME, tmp_path_factory)
     return a, b
 
 
@@ -66,8 +66,7 @@ def test_rows_schema_and_content(builds):
 def test_soft_masking_removed(builds):
     """The demo genome is soft-masked (repeats lowercase); no sequence keeps lowercase."""
     a, _ = builds
-    world = next((a.parents[2] / "demo-world").glob("v*"))
-    with gzip.open(world / "demo.fa.gz", "rt") as fh:
+    with gzip.open(world_dir(NAME) / "demo.fa.gz", "rt") as fh:
         head = fh.read(2_000_000)
     assert re.search("[acgt]{50}", head)
     df = pd.concat(_frames(a, "multiclass").values())
@@ -110,9 +109,7 @@ def test_no_test_sequence_similar_to_train(builds, tmp_path):
 def test_labels_match_planted_truth(builds):
     """herv_coding rows overlap only expressed HERV copies; background rows overlap none."""
     a, _ = builds
-    world = next((a.parents[2] / "demo-world").glob("v*"))
-    truth = pd.read_csv(world / "truth.tsv", sep="\t")
-    herv = truth[truth["kind"] != "gap"]
+    herv = pd.read_csv(world_dir(NAME) / "truth.tsv", sep="\t")
     df = pd.concat(_frames(a, "multiclass").values())
 
     def overlaps(row, copies):
@@ -149,9 +146,9 @@ def test_load_dataset_api_and_plain_datasets(builds):
 
 def test_default_source_is_not_silently_demo(tmp_path, monkeypatch):
     monkeypatch.delenv("PHENOSEQ_SOURCE", raising=False)
-    from loaders.api import resolve_source
+    from loaders.core.paths import dataset_source
 
-    assert resolve_source(None) == "grch38"
+    assert dataset_source(None) == "grch38"
 
 
 def test_chromosome_split(builds):

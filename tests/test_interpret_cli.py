@@ -33,7 +33,7 @@ def fitted(tmp_path_factory):
     model = make_tiny_dnabert(root / "dnabert6", k=6)
     out = root / "results"
     res = invoke("run", "--model", model, "--task", f"csv:{csv}", "--seeds", 1, "--epochs", 10, "--lr", 3e-3,
-                 "--patience", 0, "--batch-size", 16, "--output", out, "--no-progress")
+                 "--patience", 0, "--batch-size", 16, "--out", out, "--no-progress")
     assert res.exit_code == 0, res.output
     (json_path,) = out.glob("*.json")
     (model_dir,) = out.glob("models/*/seed-0")

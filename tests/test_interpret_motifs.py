@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from benchmark.interpret.enrichment import motif_enrichment
-from benchmark.interpret.motifs import JASPAR_RELEASE, load_jaspar, n_tests, revcomp, scan
+from benchmark.interpret.motifs import JASPAR_RELEASE, load_jaspar, n_tests, scan
+from loaders.core.dna import reverse_complement
 
 BG = "ACGTTGCAAT" * 10  # 100 bp, no CTCF-like word
 
@@ -30,7 +31,7 @@ def test_fimo_finds_the_ctcf_consensus_at_its_position_and_strand(ctcf):
     = 9.31e-10 under the uniform background; q = p x tests / rank (BH over every window scanned)."""
     assert (ctcf.id, ctcf.name, ctcf.consensus) == ("MA0139.2", "CTCF", "GCCACCAGGGGGCGC")
     fwd = BG[:30] + ctcf.consensus + BG[45:]
-    rev = BG[:50] + revcomp(ctcf.consensus) + BG[65:]
+    rev = BG[:50] + reverse_complement(ctcf.consensus) + BG[65:]
     hits = scan([ctcf], {"fwd": fwd, "rev": rev, "bg": BG})
     top = hits.sort_values("p_value").groupby("sequence_name").head(1).set_index("sequence_name")
     assert "bg" not in set(hits["sequence_name"])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import os
 import re
 import shutil
 import sqlite3
@@ -15,20 +14,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import typer
+from conftest import make_tiny_task
 from typer.testing import CliRunner
 
 from baselines.kmer_lr import KmerLRPredictor
 from baselines.majority import MajorityPredictor
-from benchmark.results import sha256_file
 from benchmark.runner import run_predictor
 from leaderboard import cli as board_cli
 from leaderboard import validate as validate_mod
-from leaderboard.push import push, stage
+from leaderboard.push import push
 from leaderboard.render import board, render, render_markdown
 from leaderboard.store import ResultsStore, submit
-from conftest import make_tiny_task
 from leaderboard.validate import Limits, SubmissionError, validate_submission
+from loaders.core.files import sha256_file
+from phenoseq.cli import new_app
 
 INTERPRETATION = {"method": "integrated_gradients", "planted_auroc": 0.91, "random_auroc": 0.52, "fimo_recovery": 0.75,
                   "n_sequences": 40, "motifs": ["MA0108.3"]}
@@ -101,6 +100,32 @@ def test_honest_submission_is_accepted_with_the_harness_metrics(honest, tiny_tas
     assert not again.created and len(store.rows()) == 2
 
 
+def test_results_of_an_older_schema_still_validate_and_submit(honest, tiny_task, tmp_path) -> None:
+    """A `phenoseq-results/1` file (written before `log_loss` existed) is accepted: its own metrics are compared,
+    and it is stored re-scored with every current metric, as the current schema."""
+    results, src = honest["kmer-lr"]
+
+    def as_v1(res: dict) -> None:
+        res["schema"] = "phenoseq-results/1"
+        for s in res["seeds"]:
+            s["metrics"].pop("log_loss")
+        res["summary"].pop("log_loss")
+
+    old = craft(src, tmp_path / "v1", edit_json=as_v1)
+    sub = validate_submission(old, task=tiny_task)
+    assert sub.results["schema"] == "phenoseq-results/2" and sub.results["summary"] == results["summary"]
+    assert sub.results["summary"]["log_loss"]["n"] == 3
+    store = ResultsStore(tmp_path / "store")
+    entry = store.read_entry(store.add(sub).entry_id)
+    assert entry["summary"]["log_loss"] == results["summary"]["log_loss"]
+    lying = craft(src, tmp_path / "v1-lying", edit_json=lambda r: (as_v1(r), r["seeds"][0]["metrics"].update(mcc=0.99)))
+    with pytest.raises(SubmissionError, match=r"^seed 0: reported mcc 0\.99 differs from re-computed"):
+        validate_submission(lying, task=tiny_task)
+    current_without = craft(src, tmp_path / "v2", edit_json=lambda r: r["seeds"][0]["metrics"].pop("log_loss"))
+    with pytest.raises(SubmissionError, match=r"^seed 0: reported metrics lack 'log_loss'$"):
+        validate_submission(current_without, task=tiny_task)
+
+
 def test_submitted_label_column_is_never_trusted(honest, tiny_task, tmp_path) -> None:
     results, src = honest["kmer-lr"]
     path = craft(src, tmp_path / "s", edit_frame=lambda f: f.assign(label=1 - f["label"], pred=0))
@@ -148,8 +173,8 @@ REJECTIONS = {
     "reported summary differs": (dict(edit_json=lambda r: r["summary"]["mcc"].update(mean=0.5)),
                                  r"^summary: reported mcc mean 0\.5 differs from re-computed 0\.0$"),
     "metric missing": (dict(edit_json=lambda r: r["seeds"][0]["metrics"].pop("auroc")), r"^seed 0: reported metrics lack 'auroc'$"),
-    "unknown schema version": (dict(edit_json=lambda r: r.update(schema="phenoseq-results/2")),
-                               r"^unknown schema version 'phenoseq-results/2' \(expected 'phenoseq-results/1'\)$"),
+    "unknown schema version": (dict(edit_json=lambda r: r.update(schema="phenoseq-results/99")),
+                               r"^unknown schema version 'phenoseq-results/99' \(expected 'phenoseq-results/2' or older\)$"),
     "path traversal": (dict(edit_json=lambda r: [s["predictions"].update(file="../../etc/evil.parquet") for s in r["seeds"]]),
                        r"^unsafe predictions file name '\.\./\.\./etc/evil\.parquet' \(must be a plain \*\.parquet name beside the JSON\)$"),
     "absolute path": (dict(edit_json=lambda r: [s["predictions"].update(file="/tmp/x.parquet") for s in r["seeds"]]),
@@ -209,6 +234,7 @@ def test_predictions_symlink_is_rejected(honest, tiny_task, tmp_path) -> None:
 # --- concurrency -------------------------------------------------------------------------------
 def _race_worker(store_root: str, paths: list[str], barrier) -> list[tuple[str, bool]]:
     from conftest import make_tiny_task
+
     from leaderboard.store import ResultsStore, submit
 
     task, store = make_tiny_task(), ResultsStore(store_root)
@@ -250,6 +276,7 @@ def test_racing_submits_do_not_corrupt_the_store(honest, tmp_path) -> None:
 
 def _submit_one(store_root: str, path: str) -> None:
     from conftest import make_tiny_task
+
     from leaderboard.store import ResultsStore, submit
 
     submit(path, ResultsStore(store_root), task=make_tiny_task())
@@ -407,7 +434,7 @@ def test_push_uploads_the_staged_store(monkeypatch, honest, tiny_task, tmp_path)
 @pytest.fixture()
 def bench(monkeypatch, tiny_task):
     monkeypatch.setattr(validate_mod, "_load_local_task", lambda task_id, source: tiny_task)
-    app = typer.Typer()
+    app = new_app()
     board_cli.register(app)
     return lambda *args: CliRunner().invoke(app, list(args))
 
@@ -427,15 +454,15 @@ def test_bench_submit_and_leaderboard(bench, honest, tmp_path, monkeypatch) -> N
     assert r.exit_code == 0 and r.output == f"leaderboard: {tmp_path / 'site' / 'leaderboard.md'}\n"
     assert "| 1 | baseline/majority | 2 | majority | 3 | 0.3333 ± 0.0000 |" in (tmp_path / "site" / "leaderboard.md").read_text()
     r = bench("leaderboard", "--store", store, "--task", "nope/x", "--out", str(tmp_path / "site"))
-    assert r.exit_code == 2 and r.output == "no entries for task 'nope/x' in the store\n"
+    assert r.exit_code == 2 and r.output == "error: no entries for task 'nope/x' in the store\n"
     r = bench("leaderboard", "push", "--repo", "not a repo", "--store", store)
     assert r.exit_code == 2 and r.output == "error: --repo must look like org/name, got 'not a repo'\n"
 
 
 def test_multiclass_submission_is_rescored(tmp_path) -> None:
-    from benchmark.tasks import Task
-    from loaders.fingerprint import fingerprint_split
-    from loaders.schema import features
+    from benchmark.task import Task
+    from loaders.core.fingerprint import fingerprint_split
+    from loaders.core.schema import features
 
     base = make_tiny_task()
     names = ["a", "b", "c"]

@@ -11,12 +11,14 @@ import pandas as pd
 import pytest
 
 import loaders
-from loaders import pipeline
-from loaders.formats import FormatError, read_bed, read_gtf, read_rmsk
-from loaders.genome import Genome, reverse_complement
-from loaders.intervals import sample_length_matched
-from loaders.sequences import clean, extract_rows, resolve_duplicates, split_at_n
-from loaders.splits import chromosome_split, grouped_stratified_split
+from loaders.build import pipeline
+from loaders.build.formats import read_bed, read_gtf, read_rmsk
+from loaders.build.genome import Genome
+from loaders.build.ranges import sample_length_matched
+from loaders.build.sequences import clean, extract_rows, resolve_duplicates, split_at_n
+from loaders.build.splits import chromosome_split, grouped_stratified_split
+from loaders.core.dna import reverse_complement
+from loaders.core.errors import FormatError
 
 RMSK_OK = "585\t1000\t100\t5\t3\tchr1\t10\t400\t-99\t+\tLTR7\tLTR\tERV1\t1\t390\t0\t1\n"
 
@@ -138,9 +140,9 @@ def test_sampler_is_length_matched_inside_mask_and_seeded():
 
 
 def _broken_world(demo_cache: Path, tmp_path: Path, edit) -> dict:
-    from loaders.demo import ensure_demo_world
+    from loaders.demo.world import ensure_demo_world
 
-    src = ensure_demo_world(demo_cache)
+    src = ensure_demo_world(demo_cache, "herv_classification")
     paths = {}
     for key, p in src.items():
         dst = tmp_path / "world" / Path(p).name
@@ -197,7 +199,7 @@ def test_push_uses_hub_api_only_for_network(demo_cache):
 
 def test_clustering_keeps_sequences_longer_than_mmseqs_default(tmp_path):
     """70 kb sequences (over MMseqs2's 65,535 default, which it would cut into pieces) align whole and cluster."""
-    from loaders.cluster import cluster, similar_pairs
+    from loaders.build.cluster import cluster, similar_pairs
 
     rng = np.random.default_rng(5)
     a = "".join(rng.choice(list("ACGT"), size=70_000))

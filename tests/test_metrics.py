@@ -26,6 +26,8 @@ def test_binary_balanced_errors():
     assert m["mcc"] == pytest.approx(1 / 3)  # (2*2 - 1*1) / sqrt(3*3*3*3)
     assert m["auroc"] == pytest.approx(8 / 9)  # 8 of 9 positive/negative pairs ranked right (0.4 < 0.6)
     assert m["auprc"] == pytest.approx(11 / 12)  # 1/3*1 + 1/3*1 + 1/3*3/4
+    # probability of the true class: 0.9 0.4 0.8 0.4 0.9 0.8
+    assert m["log_loss"] == pytest.approx(-np.mean(np.log([0.9, 0.4, 0.8, 0.4, 0.9, 0.8])))
 
 
 def test_binary_imbalanced_macro_vs_weighted():
@@ -62,7 +64,8 @@ def test_multiclass_one_vs_rest():
 
 def test_perfect_and_single_class():
     m = compute_metrics([0, 1, 1, 0], binary_probs([0.2, 0.9, 0.6, 0.4]))
-    assert all(m[name] == pytest.approx(1.0) for name in METRIC_NAMES)
+    assert all(m[name] == pytest.approx(1.0) for name in METRIC_NAMES if name != "log_loss")
+    assert m["log_loss"] == pytest.approx(-np.mean(np.log([0.8, 0.9, 0.6, 0.6])))
     one = compute_metrics([1, 1, 1], binary_probs([0.2, 0.9, 0.6]))
     assert one["auroc"] is None and one["auprc"] is None
     assert one["accuracy"] == pytest.approx(2 / 3)

@@ -1,6 +1,6 @@
 """The `grch38` code path end to end, on loopback-served copies of the demo files.
 
-Downloads go through loaders.fetch (progress off, lock file for unpinned files), the genome is
+Downloads go through loaders.build.fetch (progress off, lock file for unpinned files), the genome is
 decompressed into the cache as hg38.fa.gz would be, and the build must equal the demo build of the
 same files byte for byte. A changed upstream file is then reported as drift.
 """
@@ -17,10 +17,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import loaders
-from loaders import pipeline
-from loaders.fetch import FetchError, read_lock
-from loaders.herv_classification import RECIPE
-from loaders.recipe import SourceFile
+from loaders.build import pipeline
+from loaders.build.fetch import FetchError, read_lock
+from loaders.recipes.herv_classification.recipe import RECIPE
+from loaders.core.recipe import SourceFile
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -31,9 +31,9 @@ class _Quiet(SimpleHTTPRequestHandler):
 @pytest.fixture
 def served(demo_cache, tmp_path):
     """The demo world's HERV inputs under their real file names, served on 127.0.0.1."""
-    from loaders.demo import ensure_demo_world
+    from loaders.demo.world import ensure_demo_world
 
-    world = ensure_demo_world(demo_cache)
+    world = ensure_demo_world(demo_cache, "herv_classification")
     root = tmp_path / "www"
     root.mkdir()
     names = {"genome": "hg38.fa.gz", "rmsk": "rmsk.txt.gz", "gencode": "gencode.v43.annotation.gtf.gz"}

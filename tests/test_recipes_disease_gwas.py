@@ -7,11 +7,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from recipe_checks import (BUILD_SECONDS, all_rows, build_info, check_configs, check_grouped_splits,
-                           check_reproducible, check_rows, demo_builds, kmer_score, overlaps, world_dir)
+from recipe_checks import all_rows, build_info, demo_builds, kmer_score, overlaps, world_dir
 
-from loaders.demo import GWAS_COLUMNS
-from loaders.disease_gwas.recipe import CLASSES, RECIPE, read_gwas_catalog
+from loaders.recipes.disease_gwas.demo import COLUMNS as GWAS_COLUMNS
+from loaders.recipes.disease_gwas.recipe import CLASSES, RECIPE, read_gwas_catalog
 
 NAME = "disease_gwas"
 
@@ -48,7 +47,7 @@ def test_reader(tmp_path):
 def test_windows_labels_and_backgrounds(builds):
     a, _, _ = builds
     rows = all_rows(a)
-    gwas = pd.read_csv(world_dir() / "gwas-catalog-associations_ontology-annotated.demo.tsv", sep="\t", dtype=str)
+    gwas = pd.read_csv(world_dir("disease_gwas") / "gwas-catalog-associations_ontology-annotated.demo.tsv", sep="\t", dtype=str)
     gwas = gwas[gwas["P-VALUE"].astype(float) <= 5e-8]
     pairs = [(c, int(x)) for cs, xs in zip(gwas["CHR_ID"].fillna(""), gwas["CHR_POS"].fillna(""))
              for c, x in zip(re.split(r";| x ", cs), re.split(r";| x ", xs)) if c and x]
@@ -60,7 +59,7 @@ def test_windows_labels_and_backgrounds(builds):
     assert overlaps(disease, near).all()
     assert not overlaps(rows[rows["label"].isin([0, 2])], disease).any()
     genes = []
-    with gzip.open(world_dir() / "gencode.demo.annotation.gtf.gz", "rt") as fh:
+    with gzip.open(world_dir("disease_gwas") / "gencode.demo.annotation.gtf.gz", "rt") as fh:
         for line in fh:
             f = line.split("\t")
             if len(f) > 2 and f[2] == "gene":

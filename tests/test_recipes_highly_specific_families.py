@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from recipe_checks import (BUILD_SECONDS, all_rows, build_info, check_configs, check_grouped_splits,
-                           check_reproducible, check_rows, demo_builds, kmer_score, overlaps, world_dir)
+from recipe_checks import all_rows, build_info, demo_builds, kmer_score, overlaps, world_dir
 
-from loaders.highly_specific_families.recipe import CLASSES, FAMILIES, RECIPE
+from loaders.recipes.highly_specific_families.recipe import CLASSES, FAMILIES
 
 NAME = "highly_specific_families"
 
@@ -33,7 +32,7 @@ def test_family_rule():
 def test_windows_and_labels(builds):
     a, _, _ = builds
     rows = all_rows(a)
-    truth = pd.read_csv(world_dir() / "sister_truth.tsv", sep="\t")
+    truth = pd.read_csv(world_dir("highly_specific_families") / "truth.tsv", sep="\t")
     genes = truth[truth["kind"] == "gene"]
     ors, defs = genes[genes["name"].str.match(r"^OR\d")], genes[genes["name"].str.match(r"^DEF")]
     assert overlaps(rows[rows["label"] == 1], ors).all() and not overlaps(rows[rows["label"] == 1], defs).any()

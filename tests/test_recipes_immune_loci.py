@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from recipe_checks import (BUILD_SECONDS, all_rows, build_info, check_configs, check_grouped_splits,
-                           check_reproducible, check_rows, demo_builds, kmer_score, overlaps, world_dir)
+from recipe_checks import all_rows, build_info, demo_builds, kmer_score, overlaps, world_dir
 
-from loaders.immune_loci.recipe import CLASSES, IMMUNE_NAME, IMMUNE_TYPE, RECIPE
-from loaders.regions import parse_region
+from loaders.build.regions import parse_region
+from loaders.recipes.immune_loci.recipe import CLASSES, IMMUNE_NAME, IMMUNE_TYPE, RECIPE
 
 NAME = "immune_loci"
 
@@ -42,7 +41,7 @@ def test_labels_follow_regions(builds):
     rows = all_rows(a)
     params = build_info(a)["params"]
     chrom, lo, hi = parse_region(params["lrc_region"])
-    truth = pd.read_csv(world_dir() / "sister_truth.tsv", sep="\t")
+    truth = pd.read_csv(world_dir("immune_loci") / "truth.tsv", sep="\t")
     genes = truth[(truth["kind"] == "gene") & truth["name"].str.match(r"^(IG|TR|HLA-|KIR|LILR|LAIR)")]
     lrc = rows[rows["label"] == 1]
     assert ((lrc["chrom"] == chrom) & (lrc["end"] > lo) & (lrc["start"] < hi)).all()

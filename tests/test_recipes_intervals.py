@@ -9,13 +9,11 @@ import gzip
 import json
 
 import pytest
-from recipe_checks import (BUILD_SECONDS, all_rows, build_info, check_configs, check_grouped_splits,
-                           check_reproducible, check_rows, demo_builds, fresh_cache, kmer_score, world_dir)
+from recipe_checks import all_rows, build_info, demo_builds, fresh_cache, kmer_score, world_dir
 
 import loaders
-from loaders.api import DatasetError
-from loaders.formats import FormatError
-from loaders.genome import header_names
+from loaders.build.genome import header_names
+from loaders.core.errors import DatasetError, FormatError
 
 NAME = "intervals"
 COMP = str.maketrans("ACGTN", "TGCAN")
@@ -74,26 +72,13 @@ def builds(tmp_path_factory):
     return demo_builds(NAME, tmp_path_factory)
 
 
-def test_fast_and_reproducible(builds):
-    a, b, seconds = builds
-    assert seconds < BUILD_SECONDS
-    check_reproducible(a, b)
-
-
-def test_rows_configs_and_splits(builds, tmp_path):
-    a, _, _ = builds
-    check_rows(a, NAME, ("background", "motif_a", "motif_b"))
-    check_configs(a, (0, 1, 1))
-    check_grouped_splits(a, tmp_path)
-
-
 def test_demo_rows_equal_genome_slices(builds):
     """NCBI headers, soft-masking, mixed chromosome spellings, both strands, N runs (split)."""
     a, _, _ = builds
-    raw = read_fasta(world_dir() / "user_genome.fa")
+    raw = read_fasta(world_dir(NAME) / "user_genome.fa")
     genome = {DEMO_NAMES[k]: v for k, v in raw.items()}
     assert any(c.islower() for c in raw["gi|568815597|ref|NC_000001.11|"])
-    check_rows_are_slices(a, genome, read_bed(world_dir() / "user_labels.bed"), BED_SPELLINGS)
+    check_rows_are_slices(a, genome, read_bed(world_dir(NAME) / "user_labels.bed"), BED_SPELLINGS)
     stats = build_info(a)["stats"]
     assert stats["bed_chroms_renamed"] > 0 and stats["bed_minus_strand"] > 0 and stats["n_split"] > 0
     assert set(all_rows(a)["chrom"]) == {"chr1", "chr2", "NW_025791756.1", "chrM"}

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from recipe_checks import (BUILD_SECONDS, all_rows, build_info, check_configs, check_grouped_splits,
-                           check_reproducible, check_rows, demo_builds, kmer_score)
+from recipe_checks import all_rows, build_info, demo_builds, kmer_score
 
-from loaders.random_regions.recipe import CLASSES, RECIPE
+from loaders.recipes.random_regions.recipe import RECIPE
 
 NAME = "random_regions"
 

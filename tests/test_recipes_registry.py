@@ -5,7 +5,7 @@ import pytest
 
 import loaders
 from benchmark.tasks import list_tasks
-from loaders.api import DatasetError
+from loaders.core.errors import DatasetError
 
 NEW = ("regulatory_elements", "immune_loci", "highly_specific_families", "disease_gwas", "random_regions",
        "intervals")

@@ -5,10 +5,9 @@ import gzip
 
 import pandas as pd
 import pytest
-from recipe_checks import (BUILD_SECONDS, all_rows, build_info, check_configs, check_grouped_splits,
-                           check_reproducible, check_rows, demo_builds, kmer_score, overlaps, world_dir)
+from recipe_checks import all_rows, build_info, demo_builds, kmer_score, overlaps, world_dir
 
-from loaders.regulatory_elements.recipe import CLASSES, ENSEMBL_TYPES, RECIPE
+from loaders.recipes.regulatory_elements.recipe import CLASSES, ENSEMBL_TYPES, RECIPE
 
 NAME = "regulatory_elements"
 
@@ -20,7 +19,7 @@ def builds(tmp_path_factory):
 
 def _features() -> pd.DataFrame:
     rows = []
-    with gzip.open(world_dir() / "homo_sapiens.DEMO.Regulatory_Build.regulatory_features.demo.gff.gz", "rt") as fh:
+    with gzip.open(world_dir("regulatory_elements") / "homo_sapiens.DEMO.Regulatory_Build.regulatory_features.demo.gff.gz", "rt") as fh:
         for line in fh:
             if line.startswith("#"):
                 continue

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import torch
-import typer
 from conftest import make_tiny_task
 from typer.testing import CliRunner
 
@@ -12,7 +10,8 @@ import benchmark.cli
 from benchmark import tasks
 from benchmark.models.tiny import make_tiny_dnabert, make_tiny_gpt2
 from benchmark.results import SCHEMA, read_results
-from loaders.fingerprint import fingerprint_split
+from loaders.core.fingerprint import fingerprint_split
+from phenoseq.cli import new_app
 
 REGISTRY = [{"task": "herv_classification/binary", "classes": ["non_herv", "herv"], "description": "HERV vs not",
              "sources": ["grch38", "demo"]}]
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 @pytest.fixture(scope="module")
 def app():
-    app = typer.Typer(pretty_exceptions_enable=False)
+    app = new_app()
     benchmark.cli.register(app)
     return app
 
@@ -51,7 +50,7 @@ def invoke(app, *args):
 def test_run_csv_task_writes_results(app, models, csv_task, tmp_path):
     out = tmp_path / "results"
     res = invoke(app, "run", "--model", models["dnabert"], "--task", f"csv:{csv_task}", "--seeds", 2, "--epochs", 1,
-                 "--lr", 3e-3, "--batch-size", 8, "--max-length", 64, "--output", out, "--no-progress")
+                 "--lr", 3e-3, "--batch-size", 8, "--max-length", 64, "--out", out, "--no-progress")
     assert res.exit_code == 0, res.output
     assert "mean ± sd" in res.stdout and "accuracy" in res.stdout
     (json_path,) = out.glob("*.json")
@@ -79,7 +78,7 @@ def test_run_registered_task_with_limit_windows_lora(app, models, tmp_path, monk
     monkeypatch.setattr(tasks, "load_task", fake_load)
     out = tmp_path / "r"
     res = invoke(app, "run", "--model", models["gpt2"], "--task", "herv_classification/binary", "--source", "demo",
-                 "--seeds", 1, "--epochs", 1, "--limit", 6, "--windows", "--max-length", 16, "--lora", "--output", out,
+                 "--seeds", 1, "--epochs", 1, "--limit", 6, "--windows", "--max-length", 16, "--lora", "--out", out,
                  "--no-progress", "--no-save-models")
     assert res.exit_code == 0, res.output
     assert seen == {"task": "herv_classification/binary", "source": "demo"}
@@ -95,7 +94,7 @@ def test_run_registered_task_with_limit_windows_lora(app, models, tmp_path, monk
 def test_run_demo_task(app, models, demo_cache, tmp_path):
     out = tmp_path / "demo"
     res = invoke(app, "run", "--model", models["dnabert"], "--task", "herv_classification/binary", "--source", "demo",
-                 "--seeds", 1, "--epochs", 1, "--limit", 40, "--max-length", 64, "--output", out, "--no-progress")
+                 "--seeds", 1, "--epochs", 1, "--limit", 40, "--max-length", 64, "--out", out, "--no-progress")
     assert res.exit_code == 0, res.output
     results, preds = read_results(next(out.glob("*.json")))
     assert results["task"] == "herv_classification/binary"
@@ -124,7 +123,7 @@ def test_bad_input_one_line_error_and_no_files(app, models, csv_task, tmp_path, 
     else:
         extra, expect = ["--max-length", 4096], "--max-length 4096 is larger than the model allows (512 tokens)"
     out = tmp_path / "out"
-    res = invoke(app, "run", "--model", model, "--task", task, "--epochs", 1, "--output", out, "--no-progress", *extra)
+    res = invoke(app, "run", "--model", model, "--task", task, "--epochs", 1, "--out", out, "--no-progress", *extra)
     assert res.exit_code == 2
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and expect in lines[0], res.stderr
@@ -145,7 +144,7 @@ def test_shuffle_labels_control_permutes_train_only(app, models, csv_task, tmp_p
     """`--shuffle-labels` trains on permuted train labels, scores the untouched test split, and says so."""
     out = tmp_path / "results"
     res = invoke(app, "run", "--model", models["dnabert"], "--task", f"csv:{csv_task}", "--seeds", 1, "--epochs", 1,
-                 "--lr", 3e-3, "--batch-size", 8, "--max-length", 64, "--output", out, "--no-progress",
+                 "--lr", 3e-3, "--batch-size", 8, "--max-length", 64, "--out", out, "--no-progress",
                  "--shuffle-labels")
     assert res.exit_code == 0, res.output
     path = next(out.glob("*__shuffled-labels.json"))

@@ -10,11 +10,11 @@ import datasets
 import evaluate
 import numpy as np
 
-from benchmark.metrics import compute_metrics
+from benchmark.metrics import METRIC_NAMES, compute_metrics
 
 _DESCRIPTION = (
-    "PhenoSeq Bench classification metrics: accuracy, balanced accuracy, F1 (macro, weighted), "
-    "macro precision and recall, MCC, AUROC and AUPRC (one-vs-rest macro for multiclass)."
+    "PhenoSeq Bench classification metrics (the registry `benchmark.metrics.METRICS`): "
+    + ", ".join(METRIC_NAMES) + " (one-vs-rest macro averages for multiclass ranking metrics)."
 )
 _KWARGS = """
 Args:
@@ -22,8 +22,7 @@ Args:
     references: true class ids (int).
     num_classes: optional number of classes k (default: width of predictions).
 Returns:
-    dict with accuracy, balanced_accuracy, f1_macro, f1_weighted, precision, recall, mcc, auroc, auprc
-    (auroc/auprc are None when no class can be ranked).
+    dict with one value per registered metric (auroc/auprc are None when no class can be ranked).
 """
 
 

@@ -13,11 +13,12 @@ import numpy as np
 import torch
 
 from benchmark.interpret.handle import Encoded, ModelHandle, Span
+from loaders.core.errors import UserError
 
 METHODS: tuple[str, ...] = ("attention", "gradxinput", "ig")
 
 
-class AttributionError(ValueError):
+class AttributionError(UserError, ValueError):
     """A method that the model cannot support (one-line message)."""
 
 

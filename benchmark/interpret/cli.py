@@ -13,18 +13,7 @@ from typing import Any
 
 import typer
 
-
-def _fail(message: str) -> None:
-    from benchmark.cli import fail
-
-    fail(message)
-
-
-def _user_errors() -> tuple[type[Exception], ...]:
-    from benchmark.cli import user_errors
-    from benchmark.interpret.attribution import AttributionError
-
-    return (*user_errors(), AttributionError, KeyError, FileNotFoundError)
+from loaders.core.errors import UserError
 
 
 def _label_index(value: str | None, names: list[str], default: int) -> int:
@@ -34,7 +23,7 @@ def _label_index(value: str | None, names: list[str], default: int) -> int:
         return names.index(value)
     if value.isdigit() and int(value) < len(names):
         return int(value)
-    raise typer.BadParameter(f"'{value}' is not a class of this task ({', '.join(names)})")
+    raise UserError(f"'{value}' is not a class of this task ({', '.join(names)})")
 
 
 def interpret(
@@ -67,15 +56,15 @@ def interpret(
 
     quiet_transformers()
     if method not in ("attention", "gradxinput", "ig"):
-        _fail(f"unknown method '{method}'; choose attention, gradxinput or ig")
+        raise UserError(f"unknown method '{method}'; choose attention, gradxinput or ig")
     if check not in (None, "planted"):
-        _fail(f"unknown check '{check}'; the only check is 'planted'")
+        raise UserError(f"unknown check '{check}'; the only check is 'planted'")
     if results is not None and check is None:
-        _fail("--results needs --check planted")
+        raise UserError("--results needs --check planted")
     if results is not None and not results.is_file():
-        _fail(f"results file '{results}' does not exist")
+        raise UserError(f"results file '{results}' does not exist")
     if not model.is_dir():
-        _fail(f"model directory '{model}' does not exist")
+        raise UserError(f"model directory '{model}' does not exist")
     from benchmark.interpret.handle import load_handle
     from benchmark.interpret.pipeline import interpret_sequences, planted_check, update_results
     from benchmark.interpret.regions import Threshold
@@ -83,50 +72,47 @@ def interpret(
 
     threshold = Threshold(above_mean=above_mean, min_factor=min_factor, quantile=quantile)
     motif_ids = [m.strip() for m in motifs.split(",") if m.strip()] if motifs else None
-    try:
-        the_task = load_task(task, source=source)
-        if split not in the_task.data:
-            _fail(f"task {the_task.id} has no split '{split}' ({', '.join(the_task.data)})")
-        data = the_task.data[split]
-        handle = load_handle(model, device=device)
-        names = list(the_task.label_names)
-        if check == "planted":
-            kw: dict[str, Any] = {"motif_ids": motif_ids} if motif_ids else {}
-            label = _label_index(planted_label, names, 1 if len(names) > 1 else 0)
-            control = 0 if label != 0 else 1
-            if probe_epochs > 0:
-                from benchmark.interpret.pipeline import finetune_on_probe
+    the_task = load_task(task, source=source)
+    if split not in the_task.data:
+        raise UserError(f"task {the_task.id} has no split '{split}' ({', '.join(the_task.data)})")
+    data = the_task.data[split]
+    handle = load_handle(model, device=device)
+    names = list(the_task.label_names)
+    if check == "planted":
+        kw: dict[str, Any] = {"motif_ids": motif_ids} if motif_ids else {}
+        label = _label_index(planted_label, names, 1 if len(names) > 1 else 0)
+        control = 0 if label != 0 else 1
+        if probe_epochs > 0:
+            from benchmark.interpret.pipeline import finetune_on_probe
 
-                handle = finetune_on_probe(handle, list(the_task.data["train"]["sequence"]), planted_label=label,
-                                           control_label=control, epochs=probe_epochs, lr=probe_lr, seed=seed, **kw)
-            block, probe, _ = planted_check(handle, list(data["sequence"]), list(data["id"]), method=method,
-                                            n_sequences=max_sequences, planted_label=label, control_label=control,
-                                            seed=seed, threshold=threshold, **kw)
-            if results is not None:
-                update_results(results, block)
-                where = results
-            else:
-                out.mkdir(parents=True, exist_ok=True)
-                where = out / "interpretation.json"
-                where.write_text(json.dumps(block, indent=2) + "\n")
-            typer.echo(f"planted AUROC {block['planted_auroc']} (random {block['random_auroc']}), "
-                       f"FIMO recovery {block['fimo_recovery']} over {block['n_sequences']} sequences -> {where}")
-            return
-        import numpy as np
+            handle = finetune_on_probe(handle, list(the_task.data["train"]["sequence"]), planted_label=label,
+                                       control_label=control, epochs=probe_epochs, lr=probe_lr, seed=seed, **kw)
+        block, probe, _ = planted_check(handle, list(data["sequence"]), list(data["id"]), method=method,
+                                        n_sequences=max_sequences, planted_label=label, control_label=control,
+                                        seed=seed, threshold=threshold, **kw)
+        if results is not None:
+            update_results(results, block)
+            where = results
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            where = out / "interpretation.json"
+            where.write_text(json.dumps(block, indent=2) + "\n")
+        typer.echo(f"planted AUROC {block['planted_auroc']} (random {block['random_auroc']}), "
+                   f"FIMO recovery {block['fimo_recovery']} over {block['n_sequences']} sequences -> {where}")
+        return
+    import numpy as np
 
-        rng = np.random.default_rng(seed)
-        pick = sorted(rng.choice(len(data), size=min(max_sequences, len(data)), replace=False).tolist())
-        sub = data.select(pick)
-        summary = interpret_sequences(handle, sub["id"], sub["sequence"], sub["label"], names, out, method=method,
-                                      class_a=_label_index(class_a, names, 1 if len(names) > 1 else 0),
-                                      threshold=threshold, min_len=min_len, pad=pad, motif_ids=motif_ids)
-        typer.echo(f"{summary['n_regions']} regions, {summary['n_hits']} motif hits, "
-                   f"{summary['significant_motifs']} motifs with q < 0.05 -> {out / 'report.html'}")
-        if summary["n_regions"] == 0:
-            typer.echo("note: no base passed the threshold (attributions flatter than the study's 10x-minimum rule); "
-                       "try --min-factor 2 or --no-above-mean --quantile 0.9", err=True)
-    except _user_errors() as exc:
-        _fail(str(exc).strip("'\""))
+    rng = np.random.default_rng(seed)
+    pick = sorted(rng.choice(len(data), size=min(max_sequences, len(data)), replace=False).tolist())
+    sub = data.select(pick)
+    summary = interpret_sequences(handle, sub["id"], sub["sequence"], sub["label"], names, out, method=method,
+                                  class_a=_label_index(class_a, names, 1 if len(names) > 1 else 0),
+                                  threshold=threshold, min_len=min_len, pad=pad, motif_ids=motif_ids)
+    typer.echo(f"{summary['n_regions']} regions, {summary['n_hits']} motif hits, "
+               f"{summary['significant_motifs']} motifs with q < 0.05 -> {out / 'report.html'}")
+    if summary["n_regions"] == 0:
+        typer.echo("note: no base passed the threshold (attributions flatter than the study's 10x-minimum rule); "
+                   "try --min-factor 2 or --no-above-mean --quantile 0.9", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from loaders.core.errors import UserError
+
 JASPAR_RELEASE = "JASPAR2026"
 """Pinned JASPAR release (bundled with pyjaspar; no download)."""
 P_THRESHOLD = 1e-4
@@ -46,8 +48,8 @@ class Motif:
         return "".join("ACGT"[i] for i in self.counts.argmax(axis=0))
 
 
-def revcomp(seq: str) -> str:
-    return seq.translate(str.maketrans("ACGTNacgtn", "TGCANtgcan"))[::-1]
+class MotifError(UserError, KeyError):
+    """A motif id not in the pinned JASPAR release (one line; still a KeyError for older callers)."""
 
 
 @lru_cache(maxsize=8)
@@ -75,7 +77,7 @@ def load_jaspar(ids: Sequence[str] | None = None, release: str = JASPAR_RELEASE,
     for mid in ids:
         m = db.fetch_motif_by_id(mid)
         if m is None:
-            raise KeyError(f"motif {mid} not in {release}")
+            raise MotifError(f"motif {mid} not in {release}")
         out.append(_to_motif(m))
     return out
 

@@ -23,7 +23,7 @@ from benchmark.interpret.motifs import JASPAR_RELEASE, P_THRESHOLD, load_jaspar,
 from benchmark.interpret.planted import DEFAULT_MOTIFS, Probe, build_probe, interpretation_block
 from benchmark.interpret.plots import plot_embeddings, plot_logos, plot_track, umap_available, write_report
 from benchmark.interpret.regions import STUDY_THRESHOLD, Threshold, find_regions, region_sequences, write_bed, write_fasta
-from loaders.files import atomic_write_text
+from loaders.core.files import atomic_write_text
 
 
 def model_bases(handle: ModelHandle) -> int:

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from benchmark.interpret.motifs import P_THRESHOLD, Motif, revcomp, scan
+from benchmark.interpret.motifs import P_THRESHOLD, Motif, scan
 from benchmark.interpret.regions import STUDY_THRESHOLD, Threshold, find_regions, region_sequences
+from loaders.core.dna import reverse_complement
 
 DEFAULT_MOTIFS: tuple[str, ...] = ("MA0079", "MA0060", "MA0095", "MA0108", "MA0050", "MA0139")
 """SP1, NFYA, YY1, TBP, IRF1, CTCF - the TF motifs of the demo world's expressed HERV LTRs
@@ -111,7 +112,7 @@ def build_probe(backgrounds: Sequence[str], motifs: Sequence[Motif], *, seed: in
         k += 1
         pos = int(rng.integers(0, len(bg) - w + 1))
         strand = "-" if strands == "both" and rng.random() < 0.5 else "+"
-        inst = motif.consensus if strand == "+" else revcomp(motif.consensus)
+        inst = motif.consensus if strand == "+" else reverse_complement(motif.consensus)
         ctrl = shuffled_control(inst, rng)
         for planted, piece, label in ((True, inst, planted_label), (False, ctrl, control_label)):
             out.ids.append(f"{bid}|{'planted' if planted else 'shuffled'}|{motif.id}|{pos}{strand}")

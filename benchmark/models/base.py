@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from loaders.core.errors import UserError
+
 PROBE = "ACGTACGTACGTACGTACGTACGTACGTACGT"
 """A DNA string used to discover which special tokens a tokenizer puts around content."""
 
@@ -16,7 +18,7 @@ UNBOUNDED = 10**7
 """Tokenizers report `model_max_length` ~1e30 when they do not know; treat >= this as unknown."""
 
 
-class ModelError(ValueError):
+class ModelError(UserError, ValueError):
     """A user-facing model problem (unknown id, bad max length...); one-line message."""
 
 

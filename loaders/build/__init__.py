@@ -1,0 +1,1 @@
+"""The shared build pipeline: fetch, read formats, genome, intervals -> sequences -> clusters -> splits -> export."""

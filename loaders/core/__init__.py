@@ -1,0 +1,1 @@
+"""Shared plumbing of the loaders: errors, paths, the recipe declaration types, row schema, files."""

@@ -1,0 +1,1 @@
+"""The `disease_gwas` recipe: `recipe.py` declares it, `sources.py` pins its inputs, `demo.py` plants its demo features."""
