@@ -28,7 +28,7 @@ from benchmark.metrics import compute_metrics
 from benchmark.models import ModelError, build_model, count_parameters, load_model_spec, model_step
 from benchmark.models.batching import PadCollator, encode_split, pool_logits, softmax
 from benchmark.models.head import PooledClassifier
-from benchmark.models.registry import adapter_class
+from benchmark.models.registry import adapter_class, from_pretrained
 from benchmark.models.saving import distinct_state_dict, save_pretrained, save_tokenizer
 
 FINETUNED_FORMAT = "phenoseq-finetuned/1"
@@ -428,6 +428,10 @@ def load_finetuned(path: str | Path, trust_remote_code: bool | None = None) -> F
         restore_legacy_helpers()
     with model_step(name, "load"):
         config = AutoConfig.from_pretrained(path, trust_remote_code=trust)
+        if trust:
+            from benchmark.models.compat import legacy_config
+
+            legacy_config(config)
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
         self = FineTunePredictor.__new__(FineTunePredictor)
         self.cfg = FineTuneConfig.from_dict(meta.get("config", {}))
@@ -441,10 +445,11 @@ def load_finetuned(path: str | Path, trust_remote_code: bool | None = None) -> F
 
         self.spec = ModelSpec(meta["model_id"], str(path), config, tokenizer, self.adapter, trust, meta.get("revision"))
         if self.head == "pooled":
-            model = PooledClassifier(AutoModel.from_pretrained(path, trust_remote_code=trust), int(meta["num_labels"]), meta["pooling"])
+            backbone = from_pretrained(AutoModel, str(path), config=config, trust_remote_code=trust)
+            model = PooledClassifier(backbone, int(meta["num_labels"]), meta["pooling"])
             model.load_head(path)
         else:
-            model = AutoModelForSequenceClassification.from_pretrained(path, trust_remote_code=trust)
+            model = from_pretrained(AutoModelForSequenceClassification, str(path), config=config, trust_remote_code=trust)
         self.adapter.bind(model)
         self.model = model.eval()
     return self

@@ -45,12 +45,12 @@ def _weights(out: Path, auto: str, seed: int) -> None:
     import torch
     import transformers
 
-    from benchmark.models.compat import restore_legacy_helpers
+    from benchmark.models.compat import legacy_config, restore_legacy_helpers
     from benchmark.models.saving import save_pretrained
 
     restore_legacy_helpers()
     torch.manual_seed(seed)
-    config = transformers.AutoConfig.from_pretrained(out, trust_remote_code=True)
+    config = legacy_config(transformers.AutoConfig.from_pretrained(out, trust_remote_code=True))
     model = getattr(transformers, auto).from_config(config, trust_remote_code=True)
     save_pretrained(model, out)
 

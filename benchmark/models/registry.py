@@ -67,6 +67,8 @@ def resolve_source(model: str) -> str:
 
 
 def _load_error(model: str, exc: Exception) -> ModelError:
+    if os.environ.get("PHENOSEQ_DEBUG", "") not in ("", "0"):
+        raise exc
     text = str(exc)
     if "trust_remote_code" in text:
         return ModelError(f"model '{model}': load failed: it needs its own code from the Hub; "
@@ -122,6 +124,10 @@ def load_model_spec(model: str, trust_remote_code: bool = False, adapter: str | 
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
     except Exception as exc:  # remote code can raise anything
         raise _load_error(model, exc) from None
+    if trust_remote_code:
+        from benchmark.models.compat import legacy_config
+
+        legacy_config(config)
     with model_step(model, "load"):
         chosen = select_adapter(config, tokenizer, adapter)
     if chosen.needs_remote_code and not trust_remote_code:
@@ -171,12 +177,23 @@ def build_model(spec: ModelSpec, num_labels: int, label_names: list[str] | None 
         if has_sequence_classification(config):
             if random_init:
                 return AutoModelForSequenceClassification.from_config(config, **fresh), "auto"
-            return AutoModelForSequenceClassification.from_pretrained(spec.source, config=config, **load), "auto"
+            return from_pretrained(AutoModelForSequenceClassification, spec.source, config=config, **load), "auto"
         backbone = (AutoModel.from_config(config, **fresh) if random_init
-                    else AutoModel.from_pretrained(spec.source, config=config, **load))
+                    else from_pretrained(AutoModel, spec.source, config=config, **load))
     except Exception as exc:  # remote code can raise anything
         raise _load_error(spec.model_id, exc) from None
     return PooledClassifier(backbone, num_labels, pooling=spec.adapter.pooling), "pooled"
+
+
+def from_pretrained(auto: Any, source: str, **kwargs: Any) -> Any:
+    """`auto.from_pretrained(source, ...)`; remote code is built for real, not on the meta device
+    (see `benchmark.models.compat.real_init_for_remote_code`)."""
+    from benchmark.models.compat import real_init_for_remote_code
+
+    if not kwargs.get("trust_remote_code"):
+        return auto.from_pretrained(source, **kwargs)
+    with real_init_for_remote_code():
+        return auto.from_pretrained(source, **kwargs)
 
 
 def count_parameters(model: Any) -> int:
