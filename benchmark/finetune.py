@@ -329,6 +329,7 @@ class FineTunePredictor:
             return False
         done = load_finetuned(self.save_dir, trust_remote_code=self.spec.trust_remote_code)
         self.model, self.meta, self.head, self.n_params = done.model, done.meta, done.head, done.n_params
+        self.adapter.bind(self.model)
         return True
 
     def _encoded(self, split: Dataset, with_labels: bool) -> tuple[Dataset, np.ndarray]:

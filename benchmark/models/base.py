@@ -136,10 +136,15 @@ class Adapter:
             self.uses_attention_mask = False
 
     def padding_side(self) -> str:
-        """`left` when the model sees no mask and pools its last token (padding must not end a row),
-        else the tokenizer's own side."""
-        if not self.uses_attention_mask and self.pooling == "last":
-            return "left"
+        """`right` when the model sees no mask, else the tokenizer's own side.
+
+        Without a mask nothing hides padding from the model: pads after the content leave a causal
+        model's content positions exactly as unpadded, and the heads of such models (HyenaDNA, HF
+        decoders) pool the token before the first pad; pads before it (the published HyenaDNA
+        tokenizer pads left) would sit in the causal past of every content token.
+        """
+        if not self.uses_attention_mask:
+            return "right"
         side = getattr(self.tokenizer, "padding_side", None)
         return side if side in ("left", "right") else "right"
 

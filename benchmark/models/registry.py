@@ -12,11 +12,11 @@ from typing import Any
 
 from benchmark.models.base import Adapter
 from benchmark.models.errors import ModelError, model_step, step_error
-from benchmark.models.families import DNABERT2, GPT2BPE, Caduceus, HyenaDNA
+from benchmark.models.families import DNABERT2, GENALM, GPT2BPE, Caduceus, HyenaDNA
 from benchmark.models.head import PooledClassifier
 from benchmark.models.kmer import DNABERTKmer, NucleotideTransformer
 
-ADAPTERS: tuple[type[Adapter], ...] = (HyenaDNA, Caduceus, DNABERT2, NucleotideTransformer, DNABERTKmer, GPT2BPE, Adapter)
+ADAPTERS: tuple[type[Adapter], ...] = (HyenaDNA, Caduceus, DNABERT2, GENALM, NucleotideTransformer, DNABERTKmer, GPT2BPE, Adapter)
 """Checked in order; the first whose `matches` is true wins; `Adapter` (generic) always matches."""
 
 
