@@ -42,7 +42,7 @@ def task(tmp_path_factory) -> str:
     return csv_task(tmp_path_factory.mktemp("families-real"))
 
 
-@pytest.mark.parametrize("family,lora", [("hyenadna", True), ("dnabert2", True), ("gena-lm", False)])
+@pytest.mark.parametrize("family,lora", [("hyenadna", True), ("dnabert2", True), ("gena-lm", True)])
 def test_family_runs_the_whole_flow_from_its_published_code(family, lora, task, tmp_path):
     model = build_family(family, tmp_path / family, code_dir(family))
     assert (model / "config.json").is_file() and json.loads((model / "config.json").read_text())["auto_map"]
