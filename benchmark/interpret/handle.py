@@ -196,9 +196,11 @@ def load_handle(model_dir: str | Path, device: str | None = None, max_length: in
     trust = bool(trust_remote_code)
     if needs_remote_code(model_dir) and not trust:
         raise ModelError(f"model '{model_dir}' runs its own code; rerun with --trust-remote-code if you trust it")
+    from benchmark.models.registry import from_pretrained
+
     with model_step(str(model_dir), "load"):
         tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=trust)
-        model = AutoModelForSequenceClassification.from_pretrained(model_dir, trust_remote_code=trust)
+        model = from_pretrained(AutoModelForSequenceClassification, str(model_dir), trust_remote_code=trust)
     max_len = max_length or int(getattr(model.config, "max_position_embeddings", 512) or 512)
     return ModelHandle(model, tokenizer, kmer=infer_kmer(tokenizer), max_length=min(max_len, 4096), device=device,
                        name=model_dir.name, meta={"trust_remote_code": trust})
