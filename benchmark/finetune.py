@@ -13,6 +13,7 @@ on a capable GPU; `accelerate launch` / `torchrun` run it data-parallel unchange
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, fields
@@ -24,10 +25,11 @@ import torch
 from datasets import Dataset
 
 from benchmark.metrics import compute_metrics
-from benchmark.models import ModelError, build_model, count_parameters, load_model_spec
+from benchmark.models import ModelError, build_model, count_parameters, load_model_spec, model_step
 from benchmark.models.batching import PadCollator, encode_split, pool_logits, softmax
 from benchmark.models.head import PooledClassifier
-from benchmark.models.registry import adapter_class
+from benchmark.models.registry import adapter_class, from_pretrained
+from benchmark.models.saving import distinct_state_dict, save_pretrained, save_tokenizer
 
 FINETUNED_FORMAT = "phenoseq-finetuned/1"
 META_FILE = "phenoseq.json"
@@ -92,9 +94,17 @@ def _lora_wrap(model: Any, cfg: FineTuneConfig, head: str) -> Any:
     from peft import LoraConfig, TaskType, get_peft_model
     from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as KNOWN
 
+    from benchmark.models.base import accepts_argument
+
     model_type = getattr(model.config, "model_type", "")
     targets = None if model_type in KNOWN else "all-linear"
-    if head == "auto":
+    if head == "auto" and not accepts_argument(model, "attention_mask"):
+        # peft's SEQ_CLS wrapper always passes attention_mask & co.; a model without them (HyenaDNA)
+        # gets a plain LoRA model, its own classification layer trained in full.
+        heads = [n for n in ("score", "classifier") if hasattr(model, n)]
+        lcfg = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                          target_modules=targets or "all-linear", modules_to_save=heads or None)
+    elif head == "auto":
         lcfg = LoraConfig(task_type=TaskType.SEQ_CLS, r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
                           lora_dropout=cfg.lora_dropout, target_modules=targets)
     else:
@@ -123,6 +133,19 @@ def _trainer_class() -> type:
             weight = self.class_weight.to(logits.device) if self.class_weight is not None else None
             loss = torch.nn.functional.cross_entropy(logits.float(), labels, weight=weight)
             return (loss, outputs) if return_outputs else loss
+
+        def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
+            """Checkpoints of models with undeclared shared parameters too (see `benchmark.models.saving`)."""
+            from peft import PeftModel
+
+            with model_step(self.model_name, "save"):
+                if not isinstance(self.model, PeftModel):
+                    state_dict = distinct_state_dict(self.model, state_dict)
+                super()._save(output_dir, state_dict=state_dict)
+
+        def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
+            with model_step(self.model_name, "load"):
+                super()._load_from_checkpoint(resume_from_checkpoint, model)
 
     return WeightedTrainer
 
@@ -174,9 +197,11 @@ class FineTunePredictor:
         names = self.label_names or _label_names(train, num_labels)
         set_seed(seed)
         model, self.head = build_model(self.spec, num_labels, names, random_init=self.random_init)
+        self.adapter.bind(model)
         self.n_params = count_parameters(model)
         if cfg.lora:
-            model = _lora_wrap(model, cfg, self.head)
+            with model_step(self.model_id, "load"):
+                model = _lora_wrap(model, cfg, self.head)
         train_ds, _ = self._encoded(train, with_labels=True)
         val_ds, val_owner = self._encoded(validation, with_labels=True) if validation is not None and len(validation) else (None, None)
         precision = pick_precision(cfg.precision)
@@ -202,15 +227,18 @@ class FineTunePredictor:
             compute_metrics=_eval_metrics(val_owner, len(validation) if validation is not None else 0, num_labels),
             weights=class_weights(np.asarray(train_ds["labels"]), num_labels) if cfg.class_weights else None,
         )
+        trainer.model_name = self.model_id
         if not cfg.progress:
             from transformers.trainer_callback import PrinterCallback
 
             trainer.remove_callback(PrinterCallback)
         last = get_last_checkpoint(str(ckpt_dir)) if self.resume and ckpt_dir.is_dir() else None
-        trainer.train(resume_from_checkpoint=last)
+        with model_step(self.model_id, "train"):
+            trainer.train(resume_from_checkpoint=last)
         model = trainer.model
         if cfg.lora:
-            model = model.merge_and_unload()
+            with model_step(self.model_id, "train"):
+                model = model.merge_and_unload()
         self.model = model.eval()
         self.meta = self._meta(names, num_labels)
         if self.save_dir is not None and trainer.is_world_process_zero():
@@ -232,6 +260,10 @@ class FineTunePredictor:
         """Pooled logits (n, k) for raw DNA strings."""
         if self.model is None:
             raise RuntimeError("predict before fit (or load_finetuned)")
+        with model_step(self.model_id, "predict"):
+            return self._predict_logits(sequences, batch_size)
+
+    def _predict_logits(self, sequences: list[str], batch_size: int | None) -> np.ndarray:
         cols, owner = encode_split(self.adapter, sequences, None, self.max_length, self.cfg.windows, self.cfg.window_stride)
         collate = self._collator(pick_precision(self.cfg.precision))
         model = self.model.eval()
@@ -259,12 +291,29 @@ class FineTunePredictor:
 
     # --- persistence --------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """`save_pretrained` model + tokenizer + `phenoseq.json` into `path`."""
+        """`save_pretrained` model + tokenizer + `phenoseq.json` into `path`, atomically.
+
+        Written into a temporary sibling directory, then renamed over `path`: a failed save leaves
+        any earlier model at `path` untouched and nothing half-written.
+        """
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(path)
-        self.tokenizer.save_pretrained(path)
-        (path / META_FILE).write_text(json.dumps(self.meta, indent=2) + "\n")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            with model_step(self.model_id, "save"):
+                save_pretrained(self.model, tmp)
+                save_tokenizer(self.tokenizer, tmp)
+            (tmp / META_FILE).write_text(json.dumps(self.meta, indent=2) + "\n")
+            if path.exists():
+                old = path.with_name(f".{path.name}.old-{os.getpid()}")
+                path.rename(old)
+                tmp.rename(path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                tmp.rename(path)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
         return path
 
     # --- internals ------------------------------------------------------------------------
@@ -278,8 +327,9 @@ class FineTunePredictor:
                 and meta.get("random_init") == self.random_init and _training_config(meta.get("config") or {}) == _training_config(asdict(self.cfg)))
         if not same:
             return False
-        done = load_finetuned(self.save_dir)
+        done = load_finetuned(self.save_dir, trust_remote_code=self.spec.trust_remote_code)
         self.model, self.meta, self.head, self.n_params = done.model, done.meta, done.head, done.n_params
+        self.adapter.bind(self.model)
         return True
 
     def _encoded(self, split: Dataset, with_labels: bool) -> tuple[Dataset, np.ndarray]:
@@ -291,7 +341,7 @@ class FineTunePredictor:
     def _collator(self, precision: str) -> PadCollator:
         tok = self.tokenizer
         pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-        return PadCollator(pad, getattr(tok, "padding_side", "right"), multiple_of=8 if precision != "fp32" else None,
+        return PadCollator(pad, self.adapter.padding_side(), multiple_of=8 if precision != "fp32" else None,
                            attention_mask=self.adapter.uses_attention_mask)
 
     def _checkpoint_dir(self, seed: int) -> tuple[Path, bool]:
@@ -338,33 +388,69 @@ def _eval_metrics(owner: np.ndarray | None, n: int, num_labels: int) -> Any:
     return compute
 
 
-def load_finetuned(path: str | Path) -> FineTunePredictor:
-    """A fitted predictor from a `save_dir`: `.model`, `.tokenizer`, `.adapter`, `.meta`, `.predict_proba`."""
+def needs_remote_code(path: str | Path, meta: dict[str, Any] | None = None) -> bool:
+    """Whether a saved model runs its own code: trained with it, or its config/tokenizer name code files (`auto_map`)."""
+    if meta and meta.get("trust_remote_code"):
+        return True
+    for name in ("config.json", "tokenizer_config.json"):
+        f = Path(path) / name
+        try:
+            if f.is_file() and json.loads(f.read_text()).get("auto_map"):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def load_finetuned(path: str | Path, trust_remote_code: bool | None = None) -> FineTunePredictor:
+    """A fitted predictor from a `save_dir`: `.model`, `.tokenizer`, `.adapter`, `.meta`, `.predict_proba`.
+
+    `trust_remote_code`: None trusts what the run recorded (the caller saved it); False refuses a model
+    that needs its own code with a one-line `ModelError` asking for --trust-remote-code.
+    """
     from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
     path = Path(path)
     meta_path = path / META_FILE
     if not meta_path.is_file():
         raise ModelError(f"'{path}' is not a fine-tuned PhenoSeq model (no {META_FILE})")
-    meta = json.loads(meta_path.read_text())
-    trust = bool(meta.get("trust_remote_code"))
-    config = AutoConfig.from_pretrained(path, trust_remote_code=trust)
-    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
-    self = FineTunePredictor.__new__(FineTunePredictor)
-    self.cfg = FineTuneConfig.from_dict(meta.get("config", {}))
-    self.model_id, self.random_init, self.task_id = meta["model_id"], bool(meta.get("random_init")), meta.get("task")
-    self.adapter = adapter_class(meta["adapter"])(tokenizer, config)
-    self.tokenizer, self.max_length, self.head = tokenizer, int(meta["max_length"]), meta.get("head", "auto")
-    self.label_names, self.seed, self.n_params, self.meta = meta["label_names"], meta.get("seed"), meta.get("n_params"), meta
-    self.output_dir = self.save_dir = None
-    self.resume = self.keep_checkpoints = False
-    from benchmark.models.registry import ModelSpec
+    try:
+        meta = json.loads(meta_path.read_text())
+    except ValueError as exc:
+        raise ModelError(f"'{meta_path}' is not valid JSON ({exc})") from None
+    name = str(meta.get("model_id") or path)
+    needs = needs_remote_code(path, meta)
+    trust = needs if trust_remote_code is None else bool(trust_remote_code)
+    if needs and not trust:
+        raise ModelError(f"model '{name}' (saved in {path}) runs its own code; rerun with --trust-remote-code if you trust it")
+    if trust:
+        from benchmark.models.compat import restore_legacy_helpers
 
-    self.spec = ModelSpec(meta["model_id"], str(path), config, tokenizer, self.adapter, trust, meta.get("revision"))
-    if self.head == "pooled":
-        model = PooledClassifier(AutoModel.from_pretrained(path, trust_remote_code=trust), int(meta["num_labels"]), meta["pooling"])
-        model.load_head(path)
-    else:
-        model = AutoModelForSequenceClassification.from_pretrained(path, trust_remote_code=trust)
-    self.model = model.eval()
+        restore_legacy_helpers()
+    with model_step(name, "load"):
+        config = AutoConfig.from_pretrained(path, trust_remote_code=trust)
+        if trust:
+            from benchmark.models.compat import legacy_config
+
+            legacy_config(config)
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
+        self = FineTunePredictor.__new__(FineTunePredictor)
+        self.cfg = FineTuneConfig.from_dict(meta.get("config", {}))
+        self.model_id, self.random_init, self.task_id = meta["model_id"], bool(meta.get("random_init")), meta.get("task")
+        self.adapter = adapter_class(meta["adapter"])(tokenizer, config)
+        self.tokenizer, self.max_length, self.head = tokenizer, int(meta["max_length"]), meta.get("head", "auto")
+        self.label_names, self.seed, self.n_params, self.meta = meta["label_names"], meta.get("seed"), meta.get("n_params"), meta
+        self.output_dir = self.save_dir = None
+        self.resume = self.keep_checkpoints = False
+        from benchmark.models.registry import ModelSpec
+
+        self.spec = ModelSpec(meta["model_id"], str(path), config, tokenizer, self.adapter, trust, meta.get("revision"))
+        if self.head == "pooled":
+            backbone = from_pretrained(AutoModel, str(path), config=config, trust_remote_code=trust)
+            model = PooledClassifier(backbone, int(meta["num_labels"]), meta["pooling"])
+            model.load_head(path)
+        else:
+            model = from_pretrained(AutoModelForSequenceClassification, str(path), config=config, trust_remote_code=trust)
+        self.adapter.bind(model)
+        self.model = model.eval()
     return self

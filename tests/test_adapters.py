@@ -98,7 +98,7 @@ def test_remote_code_families_detected_from_config():
     assert HyenaDNA.matches(hyena, None) and not HyenaDNA.matches(caduceus, None)
     assert Caduceus.matches(caduceus, None)
     assert DNABERT2.matches(dnabert2, None) and not DNABERT2.matches(SimpleNamespace(model_type="bert"), None)
-    assert HyenaDNA.needs_remote_code and not HyenaDNA.uses_attention_mask and not Caduceus.uses_attention_mask
+    assert HyenaDNA.needs_remote_code and Caduceus.needs_remote_code  # their masks: dropped by `bind` (test_families_real)
 
 
 def test_remote_code_needs_explicit_flag(tmp_path):

@@ -51,7 +51,9 @@ def test_check_planted_writes_the_interpretation_block_into_results(fitted):
     after = json.loads(fitted["json"].read_text())
     block = after.pop("interpretation")
     assert after == before  # nothing else touched
-    assert set(block) == {"method", "planted_auroc", "random_auroc", "fimo_recovery", "n_sequences", "motifs"}
+    assert set(block) == {"method", "planted_auroc", "random_auroc", "fimo_recovery", "n_sequences", "motifs",
+                          "trust_remote_code"}
+    assert block["trust_remote_code"] is False     # recorded as `bench run` records it
     assert block["method"] == "gradxinput" and block["motifs"] == ["MA0079.5", "MA0108.3"]
     assert block["n_sequences"] == 40  # the 40 held-out test sequences, one planted probe each
     assert 0.4 <= block["random_auroc"] <= 0.6 and 0.0 <= block["fimo_recovery"] <= 1.0

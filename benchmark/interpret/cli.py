@@ -50,6 +50,8 @@ def interpret(
     probe_lr: float = typer.Option(3e-3, "--probe-lr", help="Learning rate of --probe-epochs."),
     seed: int = typer.Option(0, "--seed"),
     device: str | None = typer.Option(None, "--device", help="cpu, cuda... (default: cuda when available)."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code",
+                                           help="Allow the model's own code (needed for remote-code families; recorded)."),
 ) -> None:
     """Explain a fine-tuned model on a task; or, with --check planted, score planted-motif recovery."""
     from benchmark.cli import quiet_transformers
@@ -66,6 +68,7 @@ def interpret(
     if not model.is_dir():
         raise UserError(f"model directory '{model}' does not exist")
     from benchmark.interpret.handle import load_handle
+    from benchmark.models import model_step
     from benchmark.interpret.pipeline import interpret_sequences, planted_check, update_results
     from benchmark.interpret.regions import Threshold
     from benchmark.tasks import load_task
@@ -76,7 +79,7 @@ def interpret(
     if split not in the_task.data:
         raise UserError(f"task {the_task.id} has no split '{split}' ({', '.join(the_task.data)})")
     data = the_task.data[split]
-    handle = load_handle(model, device=device)
+    handle = load_handle(model, device=device, trust_remote_code=trust_remote_code)
     names = list(the_task.label_names)
     if check == "planted":
         kw: dict[str, Any] = {"motif_ids": motif_ids} if motif_ids else {}
@@ -87,9 +90,11 @@ def interpret(
 
             handle = finetune_on_probe(handle, list(the_task.data["train"]["sequence"]), planted_label=label,
                                        control_label=control, epochs=probe_epochs, lr=probe_lr, seed=seed, **kw)
-        block, probe, _ = planted_check(handle, list(data["sequence"]), list(data["id"]), method=method,
-                                        n_sequences=max_sequences, planted_label=label, control_label=control,
-                                        seed=seed, threshold=threshold, **kw)
+        with model_step(handle.name, "explain"):
+            block, probe, _ = planted_check(handle, list(data["sequence"]), list(data["id"]), method=method,
+                                            n_sequences=max_sequences, planted_label=label, control_label=control,
+                                            seed=seed, threshold=threshold, **kw)
+        block["trust_remote_code"] = trust_remote_code
         if results is not None:
             update_results(results, block)
             where = results
@@ -105,14 +110,26 @@ def interpret(
     rng = np.random.default_rng(seed)
     pick = sorted(rng.choice(len(data), size=min(max_sequences, len(data)), replace=False).tolist())
     sub = data.select(pick)
-    summary = interpret_sequences(handle, sub["id"], sub["sequence"], sub["label"], names, out, method=method,
-                                  class_a=_label_index(class_a, names, 1 if len(names) > 1 else 0),
-                                  threshold=threshold, min_len=min_len, pad=pad, motif_ids=motif_ids)
+    with model_step(handle.name, "explain"):
+        summary = interpret_sequences(handle, sub["id"], sub["sequence"], sub["label"], names, out, method=method,
+                                      class_a=_label_index(class_a, names, 1 if len(names) > 1 else 0),
+                                      threshold=threshold, min_len=min_len, pad=pad, motif_ids=motif_ids)
+    _record_trust(out / "summary.json", trust_remote_code)
     typer.echo(f"{summary['n_regions']} regions, {summary['n_hits']} motif hits, "
                f"{summary['significant_motifs']} motifs with q < 0.05 -> {out / 'report.html'}")
     if summary["n_regions"] == 0:
         typer.echo("note: no base passed the threshold (attributions flatter than the study's 10x-minimum rule); "
                    "try --min-factor 2 or --no-above-mean --quantile 0.9", err=True)
+
+
+def _record_trust(summary_path: Path, trust_remote_code: bool) -> None:
+    """Add `trust_remote_code` to the run's summary.json (as `bench run` records it in results)."""
+    from loaders.core.files import atomic_write_text
+
+    if summary_path.is_file():
+        summary = json.loads(summary_path.read_text())
+        summary["trust_remote_code"] = trust_remote_code
+        atomic_write_text(summary_path, json.dumps(summary, indent=2) + "\n")
 
 
 def register(app: typer.Typer) -> None:

@@ -148,12 +148,15 @@ class ModelHandle:
             spans.append([None] * len(prefix) + [cs[i] for i in keep] + [None] * len(suffix))
         width = max(len(r) for r in rows)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        left = ad.padding_side() == "left"
         ids_t = torch.full((len(rows), width), pad, dtype=torch.long)
         mask_t = torch.zeros((len(rows), width), dtype=torch.long)
         for b, r in enumerate(rows):
-            ids_t[b, : len(r)] = torch.tensor(r)
-            mask_t[b, : len(r)] = 1
-            spans[b] += [None] * (width - len(r))
+            cols = slice(width - len(r), width) if left else slice(0, len(r))
+            ids_t[b, cols] = torch.tensor(r)
+            mask_t[b, cols] = 1
+            fill = [None] * (width - len(r))
+            spans[b] = fill + spans[b] if left else spans[b] + fill
         return Encoded(ids_t.to(self.device), mask_t.to(self.device), spans, [len(s) for s in seqs])
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **kw: Any) -> Any:
@@ -166,28 +169,38 @@ class ModelHandle:
         return self.forward(input_ids, attention_mask).logits
 
 
-def load_handle(model_dir: str | Path, device: str | None = None, max_length: int | None = None) -> ModelHandle:
+def load_handle(model_dir: str | Path, device: str | None = None, max_length: int | None = None,
+                trust_remote_code: bool | None = None) -> ModelHandle:
     """A handle for a fine-tuned model directory (`FineTunePredictor.save`, with `phenoseq.json`).
 
     Loads with the harness's `benchmark.finetune.load_finetuned`, so inputs are built by
     the same adapter as in fine-tuning; a plain Hugging Face directory (no `phenoseq.json`)
-    is loaded with the Auto classes (k-mer size from the vocabulary).
+    is loaded with the Auto classes (k-mer size from the vocabulary). `trust_remote_code`:
+    False refuses a model that runs its own code (one-line `ModelError`); None trusts what
+    the run recorded. `meta["trust_remote_code"]` says what was used.
     """
+    from benchmark.finetune import load_finetuned, needs_remote_code
+    from benchmark.models import ModelError, model_step
+
     model_dir = Path(model_dir)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if (model_dir / "phenoseq.json").exists():
-        from benchmark.finetune import load_finetuned
-
-        fitted = load_finetuned(model_dir)
-        meta = dict(fitted.meta)
+        fitted = load_finetuned(model_dir, trust_remote_code=trust_remote_code)
+        meta = {**fitted.meta, "trust_remote_code": bool(fitted.spec.trust_remote_code)}
         adapter = fitted.adapter
         kmer = getattr(adapter, "k", None) if adapter.name == "dnabert-kmer" else None
         return ModelHandle(fitted.model, fitted.tokenizer, kmer=kmer, max_length=max_length or int(fitted.max_length),
                            device=device, name=str(meta.get("model_id") or model_dir.name), meta=meta, adapter=adapter)
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir)
+    trust = bool(trust_remote_code)
+    if needs_remote_code(model_dir) and not trust:
+        raise ModelError(f"model '{model_dir}' runs its own code; rerun with --trust-remote-code if you trust it")
+    from benchmark.models.registry import from_pretrained
+
+    with model_step(str(model_dir), "load"):
+        tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=trust)
+        model = from_pretrained(AutoModelForSequenceClassification, str(model_dir), trust_remote_code=trust)
     max_len = max_length or int(getattr(model.config, "max_position_embeddings", 512) or 512)
     return ModelHandle(model, tokenizer, kmer=infer_kmer(tokenizer), max_length=min(max_len, 4096), device=device,
-                       name=model_dir.name)
+                       name=model_dir.name, meta={"trust_remote_code": trust})

@@ -3,7 +3,8 @@
 >>> from benchmark.models import load_model_spec
 >>> spec = load_model_spec("path/to/model")   # spec.adapter.name == "dnabert-kmer", ...
 """
-from benchmark.models.base import Adapter, ModelError, head_tail, window_starts
+from benchmark.models.base import Adapter, head_tail, window_starts
+from benchmark.models.errors import ModelError, model_step
 from benchmark.models.registry import (
     ADAPTERS,
     ModelSpec,
@@ -15,4 +16,4 @@ from benchmark.models.registry import (
 )
 
 __all__ = ["ADAPTERS", "Adapter", "ModelError", "ModelSpec", "build_model", "count_parameters", "head_tail",
-           "list_adapters", "load_model_spec", "select_adapter", "window_starts"]
+           "list_adapters", "load_model_spec", "model_step", "select_adapter", "window_starts"]

@@ -6,20 +6,17 @@ it needs remote code. Long inputs are cut head+tail (default) or into sliding wi
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from loaders.core.errors import UserError
+from benchmark.models.errors import ModelError
 
 PROBE = "ACGTACGTACGTACGTACGTACGTACGTACGT"
 """A DNA string used to discover which special tokens a tokenizer puts around content."""
 
 UNBOUNDED = 10**7
 """Tokenizers report `model_max_length` ~1e30 when they do not know; treat >= this as unknown."""
-
-
-class ModelError(UserError, ValueError):
-    """A user-facing model problem (unknown id, bad max length...); one-line message."""
 
 
 def head_tail(ids: list[int], budget: int) -> list[int]:
@@ -43,6 +40,15 @@ def window_starts(n: int, budget: int, stride: int) -> list[int]:
     if starts[-1] != n - budget:
         starts.append(n - budget)
     return starts
+
+
+def accepts_argument(model: Any, name: str) -> bool:
+    """Whether `model.forward` takes `name` (or **kwargs)."""
+    try:
+        params = inspect.signature(model.forward).parameters
+    except (TypeError, ValueError, AttributeError):  # pragma: no cover - exotic callables
+        return True
+    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
 def special_affixes(tokenizer: Any, text: str) -> tuple[list[int], list[int]]:
@@ -124,6 +130,24 @@ class Adapter:
         return out, owner
 
     # --- model -------------------------------------------------------------------------
+    def bind(self, model: Any) -> None:
+        """Adjust to the built model: a model whose forward takes no `attention_mask` gets none."""
+        if self.uses_attention_mask and not accepts_argument(model, "attention_mask"):
+            self.uses_attention_mask = False
+
+    def padding_side(self) -> str:
+        """`right` when the model sees no mask, else the tokenizer's own side.
+
+        Without a mask nothing hides padding from the model: pads after the content leave a causal
+        model's content positions exactly as unpadded, and the heads of such models (HyenaDNA, HF
+        decoders) pool the token before the first pad; pads before it (the published HyenaDNA
+        tokenizer pads left) would sit in the causal past of every content token.
+        """
+        if not self.uses_attention_mask:
+            return "right"
+        side = getattr(self.tokenizer, "padding_side", None)
+        return side if side in ("left", "right") else "right"
+
     def model_max_length(self) -> int | None:
         """Largest number of tokens (with specials) the model accepts; None if unbounded."""
         cfg = self.config

@@ -1,4 +1,4 @@
-"""Families recognised from their config: DNABERT-2, HyenaDNA, Caduceus (remote code) and GPT-2-style BPE."""
+"""Families recognised from their config: DNABERT-2, GENA-LM, HyenaDNA, Caduceus (remote code) and decoders (GPT-2, Mistral, Llama...)."""
 from __future__ import annotations
 
 from typing import Any
@@ -25,14 +25,31 @@ class DNABERT2(Adapter):
         return "bert_layers" in _auto_map_text(config) or "dnabert-2" in name or "dnabert2" in name
 
 
+class GENALM(Adapter):
+    """GENA-LM (AIRI): BPE over raw DNA, its own pre-LayerNorm BERT `modeling_bert.py` (remote code)."""
+
+    name = "gena-lm"
+    description = "GENA-LM: BPE tokens, pre-LN BERT / BigBird (remote code), [CLS] pooling"
+    needs_remote_code = True
+    pooling = "cls"
+
+    @classmethod
+    def matches(cls, config: Any, tokenizer: Any) -> bool:
+        name = str(getattr(config, "_name_or_path", "") or getattr(config, "name_or_path", "")).lower()
+        return "modeling_bert." in _auto_map_text(config) or "gena-lm" in name
+
+
 class HyenaDNA(Adapter):
-    """HyenaDNA: character tokens, long context, no attention mask, left padding (remote code)."""
+    """HyenaDNA: character tokens, long context, causal, no attention mask (right padding), remote code.
+
+    Its head takes no `attention_mask`: `bind` drops the mask, so inputs are padded right (see
+    `Adapter.padding_side`), whatever the published tokenizer's own left padding.
+    """
 
     name = "hyenadna"
     description = "HyenaDNA: single-nucleotide tokens, long context (remote code), last-token pooling"
     needs_remote_code = True
     pooling = "last"
-    uses_attention_mask = False
     default_max_length = 1024
 
     @classmethod
@@ -40,14 +57,14 @@ class HyenaDNA(Adapter):
         return getattr(config, "model_type", "") == "hyenadna"
 
 
+
 class Caduceus(Adapter):
     """Caduceus: character tokens, bidirectional Mamba, no attention mask (remote code)."""
 
     name = "caduceus"
-    description = "Caduceus: single-nucleotide tokens, RC-equivariant Mamba (remote code), mean pooling"
+    description = "Caduceus: single-nucleotide tokens, RC-equivariant Mamba (remote code, CUDA + mamba-ssm), mean pooling"
     needs_remote_code = True
     pooling = "mean"
-    uses_attention_mask = False
     default_max_length = 1024
 
     @classmethod
@@ -59,10 +76,11 @@ DECODER_TYPES = frozenset({"gpt2", "gpt_neo", "gpt_neox", "gptj", "codegen", "ll
 
 
 class GPT2BPE(Adapter):
-    """GPT-2-style causal LM with a BPE tokenizer: pad = eos, right padding, last-token pooling."""
+    """Decoder-only LM (GPT-2, Mistral, Llama...) with a BPE tokenizer: pad = eos when it has no pad token,
+    right padding with an attention mask, last-token pooling."""
 
     name = "gpt2-bpe"
-    description = "GPT-2-style BPE causal LM: pad = eos, last non-pad token pooling"
+    description = "Decoder LM (GPT-2 / Mistral / Llama style) with BPE: pad = eos, last non-pad token pooling"
     pooling = "last"
 
     @classmethod
@@ -71,7 +89,7 @@ class GPT2BPE(Adapter):
 
     def prepare(self) -> None:
         tok = self.tokenizer
-        if tok.eos_token is not None:
+        if tok.pad_token is None and tok.eos_token is not None:
             tok.pad_token = tok.eos_token
         tok.padding_side = "right"
         super().prepare()

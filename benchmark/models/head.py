@@ -2,6 +2,7 @@
 `...ForSequenceClassification` class): pooled hidden states -> dropout -> linear."""
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ class PooledClassifier(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 labels: torch.Tensor | None = None, **_: Any) -> SequenceClassifierOutput:
-        kwargs = {"attention_mask": attention_mask} if attention_mask is not None else {}
+        takes_mask = "attention_mask" in inspect.signature(self.backbone.forward).parameters
+        kwargs = {"attention_mask": attention_mask} if attention_mask is not None and takes_mask else {}
         out = self.backbone(input_ids=input_ids, **kwargs)
         hidden = out[0] if isinstance(out, tuple) else out.last_hidden_state
         logits = self.classifier(self.dropout(pool(hidden, attention_mask, self.pooling)))
@@ -51,7 +53,10 @@ class PooledClassifier(nn.Module):
         """Backbone via its own `save_pretrained`, head weights beside it."""
         from safetensors.torch import save_file
 
-        self.backbone.save_pretrained(path, **kwargs)
+        from benchmark.models.saving import save_pretrained
+
+        kwargs.pop("state_dict", None)  # the Trainer's view of the whole model; the backbone saves its own
+        save_pretrained(self.backbone, path, **kwargs)
         save_file({k: v.contiguous() for k, v in self.classifier.state_dict().items()}, str(Path(path) / HEAD_FILE))
 
     def load_head(self, path: str | Path) -> None:

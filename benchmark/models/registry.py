@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmark.models.base import Adapter, ModelError
-from benchmark.models.families import DNABERT2, GPT2BPE, Caduceus, HyenaDNA
+from benchmark.models.base import Adapter
+from benchmark.models.errors import ModelError, model_step, step_error
+from benchmark.models.families import DNABERT2, GENALM, GPT2BPE, Caduceus, HyenaDNA
 from benchmark.models.head import PooledClassifier
 from benchmark.models.kmer import DNABERTKmer, NucleotideTransformer
 
-ADAPTERS: tuple[type[Adapter], ...] = (HyenaDNA, Caduceus, DNABERT2, NucleotideTransformer, DNABERTKmer, GPT2BPE, Adapter)
+ADAPTERS: tuple[type[Adapter], ...] = (HyenaDNA, Caduceus, DNABERT2, GENALM, NucleotideTransformer, DNABERTKmer, GPT2BPE, Adapter)
 """Checked in order; the first whose `matches` is true wins; `Adapter` (generic) always matches."""
 
 
@@ -66,14 +67,30 @@ def resolve_source(model: str) -> str:
 
 
 def _load_error(model: str, exc: Exception) -> ModelError:
+    if os.environ.get("PHENOSEQ_DEBUG", "") not in ("", "0"):
+        raise exc
     text = str(exc)
     if "trust_remote_code" in text:
-        return ModelError(f"model '{model}' needs its own code from the Hub; rerun with --trust-remote-code if you trust it")
-    if _offline() and not Path(model).expanduser().is_dir():
+        return ModelError(f"model '{model}': load failed: it needs its own code from the Hub; "
+                          "rerun with --trust-remote-code if you trust it")
+    if _offline() and not Path(model).expanduser().is_dir() and isinstance(exc, (OSError, ValueError)):
         return ModelError(f"cannot resolve model '{model}': not a local directory and not in the Hugging Face cache "
                           "(offline mode, HF_HUB_OFFLINE=1)")
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return ModelError(f"cannot load model '{model}': {first[:300]}")
+    return step_error(model, "load", exc)
+
+
+def check_runtime(model: str, adapter: Adapter) -> None:
+    """Families whose kernels need hardware or packages this machine lacks fail here, in one line."""
+    if adapter.name == "caduceus":
+        import importlib.util
+
+        import torch
+
+        missing = [what for what, ok in (("CUDA", torch.cuda.is_available()),
+                                         ("mamba-ssm", importlib.util.find_spec("mamba_ssm") is not None)) if not ok]
+        if missing:
+            raise ModelError(f"model '{model}' (caduceus): load failed: needs CUDA + mamba-ssm (its Mamba kernels run only "
+                             f"on a CUDA GPU; missing here: {', '.join(missing)})")
 
 
 @dataclass
@@ -95,17 +112,27 @@ def load_model_spec(model: str, trust_remote_code: bool = False, adapter: str | 
     from transformers import AutoConfig, AutoTokenizer
 
     source = resolve_source(model)
+    if trust_remote_code:
+        from benchmark.models.compat import restore_legacy_helpers
+
+        restore_legacy_helpers()
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     if revision:
         kwargs["revision"] = revision
     try:
         config = AutoConfig.from_pretrained(source, **kwargs)
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-    except (OSError, ValueError, KeyError) as exc:
+    except Exception as exc:  # remote code can raise anything
         raise _load_error(model, exc) from None
-    chosen = select_adapter(config, tokenizer, adapter)
+    if trust_remote_code:
+        from benchmark.models.compat import legacy_config
+
+        legacy_config(config)
+    with model_step(model, "load"):
+        chosen = select_adapter(config, tokenizer, adapter)
     if chosen.needs_remote_code and not trust_remote_code:
         raise ModelError(f"model '{model}' ({chosen.name}) needs its own code from the Hub; rerun with --trust-remote-code")
+    check_runtime(model, chosen)
     if revision is None:
         revision = getattr(config, "_commit_hash", None)
     return ModelSpec(model, source, config, tokenizer, chosen, trust_remote_code, revision)
@@ -150,12 +177,23 @@ def build_model(spec: ModelSpec, num_labels: int, label_names: list[str] | None 
         if has_sequence_classification(config):
             if random_init:
                 return AutoModelForSequenceClassification.from_config(config, **fresh), "auto"
-            return AutoModelForSequenceClassification.from_pretrained(spec.source, config=config, **load), "auto"
+            return from_pretrained(AutoModelForSequenceClassification, spec.source, config=config, **load), "auto"
         backbone = (AutoModel.from_config(config, **fresh) if random_init
-                    else AutoModel.from_pretrained(spec.source, config=config, **load))
-    except (OSError, ValueError) as exc:
+                    else from_pretrained(AutoModel, spec.source, config=config, **load))
+    except Exception as exc:  # remote code can raise anything
         raise _load_error(spec.model_id, exc) from None
     return PooledClassifier(backbone, num_labels, pooling=spec.adapter.pooling), "pooled"
+
+
+def from_pretrained(auto: Any, source: str, **kwargs: Any) -> Any:
+    """`auto.from_pretrained(source, ...)`; remote code is built for real, not on the meta device
+    (see `benchmark.models.compat.real_init_for_remote_code`)."""
+    from benchmark.models.compat import real_init_for_remote_code
+
+    if not kwargs.get("trust_remote_code"):
+        return auto.from_pretrained(source, **kwargs)
+    with real_init_for_remote_code():
+        return auto.from_pretrained(source, **kwargs)
 
 
 def count_parameters(model: Any) -> int:

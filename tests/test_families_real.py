@@ -1,0 +1,145 @@
+"""Conformance of every model family built from its published code (HyenaDNA, DNABERT-2, Caduceus, GENA-LM).
+
+The families' own modeling/tokenizer files are pinned in tests/fixtures/remote_code/sources.json
+(repository, commit, licence, sha256) and put in place by `scripts/get_remote_code.py`; they are
+third-party code and not committed. Where they are absent these tests skip (set
+PHENOSEQ_REQUIRE_REMOTE_CODE=1 to make that a failure). From them, tiny randomly initialised
+checkpoints laid out like Hub repos go through the whole flow of tests/families_flow.py.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from families_flow import csv_task, invoke, one_line_error, run_flow
+
+from benchmark.models.conformance import build_family
+
+ROOT = Path(__file__).parent / "fixtures" / "remote_code"
+SOURCES = json.loads((ROOT / "sources.json").read_text())["files"]
+
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
+
+
+def code_dir(family: str) -> Path:
+    """The family's pinned files, checked against their sha256; skip (or fail) when absent."""
+    bad = [f["file"] for f in SOURCES if f["family"] == family
+           if not (ROOT / family / f["file"]).is_file()
+           or hashlib.sha256((ROOT / family / f["file"]).read_bytes()).hexdigest() != f["sha256"]]
+    if bad:
+        why = f"{family}: {', '.join(bad)} missing or changed; run scripts/get_remote_code.py"
+        if os.environ.get("PHENOSEQ_REQUIRE_REMOTE_CODE", "") not in ("", "0"):
+            pytest.fail(why)
+        pytest.skip(why)
+    return ROOT / family
+
+
+@pytest.fixture(scope="module")
+def task(tmp_path_factory) -> str:
+    return csv_task(tmp_path_factory.mktemp("families-real"))
+
+
+@pytest.mark.parametrize("family,lora", [("hyenadna", True), ("dnabert2", True), ("gena-lm", True)])
+def test_family_runs_the_whole_flow_from_its_published_code(family, lora, task, tmp_path):
+    model = build_family(family, tmp_path / family, code_dir(family))
+    assert (model / "config.json").is_file() and json.loads((model / "config.json").read_text())["auto_map"]
+    results = run_flow(model, task, tmp_path / "out", trust=True, lora=lora)
+    assert results["model"]["adapter"] == {"hyenadna": "hyenadna", "dnabert2": "dnabert-2", "gena-lm": "gena-lm"}[family]
+
+
+def test_hyenadna_shared_freq_parameter_survives_save_and_load(tmp_path):
+    """HyenaDNA reuses one `freq` parameter at three places per filter; it used to abort every save."""
+    import torch
+    import transformers
+
+    from benchmark.models.saving import distinct_state_dict, save_pretrained, shared_groups
+
+    model_dir = build_family("hyenadna", tmp_path / "hy", code_dir("hyenadna"))
+    model = transformers.AutoModelForSequenceClassification.from_pretrained(model_dir, trust_remote_code=True)
+    groups = shared_groups(model.state_dict())
+    assert ["hyena.backbone.layers.0.mixer.filter_fn.implicit_filter.1.freq",
+            "hyena.backbone.layers.0.mixer.filter_fn.implicit_filter.3.freq",
+            "hyena.backbone.layers.0.mixer.filter_fn.implicit_filter.5.freq"] in groups
+    with pytest.raises(RuntimeError, match="shared tensors"):
+        model.save_pretrained(tmp_path / "plain")            # what transformers does on its own
+    with torch.no_grad():
+        model.hyena.backbone.layers[0].mixer.filter_fn.implicit_filter[1].freq.fill_(3.5)
+    assert not shared_groups(distinct_state_dict(model))
+    save_pretrained(model, tmp_path / "saved")
+    back = transformers.AutoModelForSequenceClassification.from_pretrained(tmp_path / "saved", trust_remote_code=True)
+    filt = back.hyena.backbone.layers[0].mixer.filter_fn.implicit_filter
+    assert filt[1].freq is filt[3].freq and float(filt[5].freq.mean()) == 3.5   # still one parameter, value kept
+    ids = torch.tensor([[7, 8, 9, 10, 11, 1]])
+    torch.testing.assert_close(back(input_ids=ids).logits, model(input_ids=ids).logits)
+
+
+def test_hyenadna_gets_only_input_ids_and_no_mask_padded_right(tmp_path):
+    from benchmark.models import load_model_spec
+
+    from benchmark.models import build_model
+
+    spec = load_model_spec(str(build_family("hyenadna", tmp_path / "hy", code_dir("hyenadna"))), trust_remote_code=True)
+    assert spec.adapter.name == "hyenadna"
+    assert dict(spec.tokenizer("ACGTN")) == {"input_ids": [7, 8, 9, 10, 11, 1]}
+    model, head = build_model(spec, 2)
+    spec.adapter.bind(model)                        # its forward takes no attention_mask
+    assert head == "auto" and not spec.adapter.uses_attention_mask
+    assert spec.tokenizer.padding_side == "left" and spec.adapter.padding_side() == "right"
+    assert spec.adapter.encode(["ACGT", "AC"], max_length=8)[0] == [[7, 8, 9, 10, 1], [7, 8, 1]]
+
+
+def test_hyena_dna_repository_tokenizer_fails_in_one_line(tmp_path):
+    """HazyResearch's own `CharacterTokenizer` sets its vocabulary after `super().__init__`, which
+    transformers >= 4.34 calls back into: loading it is a one-line load error, not a traceback."""
+    model = build_family("hyenadna", tmp_path / "hy", code_dir("hyenadna"))
+    (model / "hg38_char_tokenizer.py").write_bytes((code_dir("hyenadna") / "hg38_char_tokenizer.py").read_bytes())
+    (model / "tokenizer_config.json").write_text(json.dumps(
+        {"char_ords": [ord(c) for c in "ACGTN"], "model_max_length": 1026,
+         "auto_map": {"AutoTokenizer": ["hg38_char_tokenizer.CharacterTokenizer", None]}}))
+    line = one_line_error(invoke("run", "--model", model, "--task", csv_task(tmp_path), "--trust-remote-code",
+                                 "--output", tmp_path / "out", "--no-progress"))
+    assert f"model '{model}': load failed: " in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_dnabert2_runs_its_pytorch_attention_when_triton_is_missing(tmp_path):
+    """Without Triton, `bert_layers.py` falls back from `flash_attn_triton` to its PyTorch attention (with ALiBi)."""
+    import importlib.util
+
+    import torch
+    import transformers
+
+    if importlib.util.find_spec("triton") is not None and torch.cuda.is_available():
+        pytest.skip("Triton + CUDA present: the flash path runs instead (GPU check)")
+    from benchmark.models.registry import from_pretrained
+
+    model_dir = build_family("dnabert2", tmp_path / "d2", code_dir("dnabert2"))
+    model = from_pretrained(transformers.AutoModelForSequenceClassification, str(model_dir), trust_remote_code=True)
+    module = __import__(type(model).__module__, fromlist=["flash_attn_qkvpacked_func"])
+    assert module.flash_attn_qkvpacked_func is None          # the fallback is what runs here
+    tok = transformers.AutoTokenizer.from_pretrained(model_dir)
+    assert len(tok) == 4096                                   # the published BPE vocabulary
+    enc = tok(["ACGTAGCTAGCTAGCATCGATCGACTAGC", "ACGTAGC"], padding=True, return_tensors="pt")
+    model.eval()
+    with torch.no_grad():
+        batch = model(**enc).logits
+        alone = model(**tok(["ACGTAGC"], return_tensors="pt")).logits
+    assert torch.isfinite(batch).all()
+    torch.testing.assert_close(batch[1:], alone, atol=1e-5, rtol=1e-4)   # padding masked out
+
+
+def test_caduceus_on_cpu_is_one_clear_error(tmp_path):
+    import importlib.util
+
+    import torch
+
+    if torch.cuda.is_available() and importlib.util.find_spec("mamba_ssm") is not None:
+        pytest.skip("CUDA + mamba-ssm present: the GPU check runs Caduceus")
+    model = build_family("caduceus", tmp_path / "cad", code_dir("caduceus"))
+    line = one_line_error(invoke("run", "--model", model, "--task", csv_task(tmp_path), "--trust-remote-code",
+                                 "--output", tmp_path / "out", "--no-progress"))
+    assert line.startswith(f"error: model '{model}' (caduceus): load failed: needs CUDA + mamba-ssm")
+    assert not (tmp_path / "out").exists()
