@@ -134,11 +134,14 @@ def no_padding_probe() -> Iterator[None]:
 
 
 def allow_bucketed_recompiles() -> None:
-    """Let torch.compile keep one graph per bucketed shape instead of falling back to eager
-    after its default 8 recompiles."""
+    """Compile for many bucketed shapes: batch and width dimensions are symbolic from the first
+    compile (one graph for all widths instead of a static one first, then a dynamic one), and
+    torch.compile may keep more graphs (e.g. single-row batches) before falling back to eager."""
     import torch._dynamo
 
     cfg = torch._dynamo.config
+    if hasattr(cfg, "assume_static_by_default"):
+        cfg.assume_static_by_default = False
     for name in ("recompile_limit", "cache_size_limit"):
         if hasattr(cfg, name) and getattr(cfg, name) < RECOMPILE_LIMIT:
             setattr(cfg, name, RECOMPILE_LIMIT)

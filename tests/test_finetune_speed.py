@@ -152,3 +152,35 @@ def test_torchrun_two_processes_on_cpu(dnabert, csv_task, tmp_path) -> None:
     assert config["max_tokens"] == 256 and config["pad_multiple"] == 8 and config["attn_implementation"] == "sdpa"
     assert config["batches_per_epoch"] >= 2
     assert len(list(out.glob("*.parquet"))) == 1 and not (out / "checkpoints").exists()
+
+
+def test_compile_path_trains_over_bucketed_shapes_and_saves_plain_weights(tmp_path, monkeypatch) -> None:
+    """`compile=True` (dynamo with the aot_eager backend here: inductor's C++ build takes minutes on CPU):
+    several bucketed widths, yet only a few graphs (automatic dynamic shapes, no fallback to eager), and
+    the saved model is the plain module (no `_orig_mod.` keys)."""
+    import torch._dynamo
+    from safetensors import safe_open
+
+    import benchmark.finetune as finetune
+
+    monkeypatch.setattr(finetune, "COMPILE_BACKEND", "aot_eager")
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    model_dir = make_tiny_dnabert(tmp_path / "dnabert3", k=3)
+    rng = np.random.default_rng(0)
+    task = make_tiny_task(n_per_class=20, length=120, seed=0)
+    for split in ("train", "validation"):
+        data = task.data[split]
+        cut = rng.integers(30, 121, size=len(data))
+        task.data[split] = data.map(lambda row, i: {"sequence": row["sequence"][:int(cut[i])]}, with_indices=True)
+    cfg = FineTuneConfig(epochs=1, lr=3e-3, max_tokens=512, pad_multiple=16, compile=True, progress=False)
+    p = FineTunePredictor(str(model_dir), cfg, save_dir=tmp_path / "saved")
+    counter = StepCounter()
+    p.callbacks = [counter]
+    p.fit(task.data["train"], task.data["validation"], num_labels=2, seed=0)
+    assert len({w for _, w in counter.shapes}) >= 3  # several bucketed widths went through the compiled model
+    assert 0 < torch._dynamo.utils.counters["stats"]["unique_graphs"] <= 6
+    assert type(p.model).__name__ == "BertForSequenceClassification" and p.train_stats["compile"] is True
+    with safe_open(str(tmp_path / "saved" / "model.safetensors"), "pt") as f:
+        assert not any(k.startswith("_orig_mod") for k in f.keys())
+    torch._dynamo.reset()
