@@ -254,7 +254,7 @@ def padding_suite(args: argparse.Namespace) -> None:
 
     speedup, prep_ratio = dyn_rate / max_rate, prep_rate / fb_rate
     lines = [
-        f"## {adapter.name}-style model, max length {max_length}",
+        f"### {adapter.name}-style model, max length {max_length}",
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {device_name()}"
         f"{', bf16 autocast' if amp else ', fp32'}; torch {torch.__version__}, transformers {tf.__version__}; "

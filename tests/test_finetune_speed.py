@@ -40,6 +40,9 @@ class StepCounter(TrainerCallback):
         self.shapes: list[tuple[int, int]] = []
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
+        import torch
+
+        @torch.compiler.disable  # not traced into a compiled model's graphs
         def hook(module, positional, named):
             if module.training:
                 self.shapes.append(tuple(named["input_ids"].shape))
