@@ -103,6 +103,12 @@ def run(
     save_models: bool = typer.Option(True, "--save-models/--no-save-models", help="Save each seed's model under OUTPUT/models."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
     shuffle_labels: bool = typer.Option(False, "--shuffle-labels", help="Negative control: seeded permutation of the train labels (test untouched); should score at chance."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Token budget per training step (rows x padded width; e.g. 32768 on an H100) instead of --batch-size rows."),
+    pad_multiple: int | None = typer.Option(None, "--pad-multiple", help="Round batch widths up to a multiple (default 64 on CUDA, 1 on CPU)."),
+    attn: str = typer.Option("auto", "--attn", help="Attention kernel: auto (SDPA where the model has it), sdpa, eager."),
+    compile_model: bool = typer.Option(False, "--compile/--no-compile", help="torch.compile the model (pays off on GPU over long runs)."),
+    workers: int | None = typer.Option(None, "--workers", help="Data-loader worker processes (default 2 on CUDA, 0 on CPU)."),
+    eval_batch_size: int | None = typer.Option(None, "--eval-batch-size", min=1, help="Evaluation rows per batch (default 2x --batch-size)."),
 ) -> None:
     """Fine-tune MODEL on TASK for several seeds; write results JSON + predictions parquet."""
     quiet_transformers()
@@ -116,7 +122,8 @@ def run(
     try:
         cfg = FineTuneConfig(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_ratio=warmup, batch_size=batch_size,
                              max_length=max_length, windows=windows, patience=patience, lora=lora, precision=precision,
-                             progress=progress)
+                             progress=progress, max_tokens=max_tokens, pad_multiple=pad_multiple, attn=attn,
+                             compile=compile_model, num_workers=workers, eval_batch_size=eval_batch_size)
         pick_precision(precision)
         the_task = load_task(task, source=source)
         if limit:
@@ -145,16 +152,26 @@ def run(
             "lora": lora, "patience": patience, "class_weighted_loss": cfg.class_weights, "group_by_length": cfg.group_by_length,
             "precision": pick_precision(precision), "limit": limit, "random_init": random_init,
             "trust_remote_code": trust_remote_code, "source": the_task.source, "seeds": list(range(seeds)),
-            "shuffle_labels": shuffle_labels,
+            "shuffle_labels": shuffle_labels, "max_tokens": max_tokens, "pad_multiple": first._pad_multiple(),
+            "attn": attn, "compile": compile_model, "eval_batch_size": first._eval_batch_size(),
         }
         made = {0: first}
 
         def on_seed(seed: int, entry: dict[str, Any]) -> None:
+            stats = dict(getattr(fitted[-1], "train_stats", None) or {}) if fitted else {}
+            run_config.update({k: stats[k] for k in ("attn_implementation", "optimizer", "batches_per_epoch",
+                                                     "examples_per_batch") if k in stats})
             if main:
                 m = entry["metrics"]
                 err.print(f"seed {seed}: accuracy {m['accuracy']:.4f}  mcc {m['mcc']:.4f}  ({entry['train_seconds']:.1f}s)")
 
-        results, path = run_predictor(lambda s: made.pop(s, None) or make(s), the_task, list(range(seeds)), out_dir,
+        fitted: list[FineTunePredictor] = []
+
+        def next_predictor(seed: int) -> FineTunePredictor:
+            fitted[:] = [made.pop(seed, None) or make(seed)]  # only the latest: earlier models can be freed
+            return fitted[0]
+
+        results, path = run_predictor(next_predictor, the_task, list(range(seeds)), out_dir,
                                       run_config, stem=stem, on_seed=on_seed)
     finally:
         if not is_main_process() and out_dir is not None:

@@ -6,12 +6,18 @@ with dynamic padding, head+tail truncation (or `windows=True`: sliding windows w
 logits are averaged per sequence), optional LoRA (peft). fp32 on CPU, bf16 (else fp16)
 on a capable GPU; `accelerate launch` / `torchrun` run it data-parallel unchanged.
 
+Speed (see docs/throughput.md): widths bucketed to a multiple (64 on CUDA), optional
+token-budget batches (`max_tokens`), SDPA attention where the model has it, fused AdamW,
+optional `torch.compile`, pinned memory + loader workers, no per-step host sync, and
+evaluation in length-sorted batches twice the training size.
+
 >>> p = FineTunePredictor("path/or/hub-id", FineTuneConfig(epochs=3), save_dir="out/model")
 >>> p.fit(task.data["train"], task.data["validation"], num_labels=2, seed=0).predict_proba(task.data["test"])
 >>> again = load_finetuned("out/model")          # .model, .tokenizer, .adapter, .meta
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -26,10 +32,19 @@ from datasets import Dataset
 
 from benchmark.metrics import compute_metrics
 from benchmark.models import ModelError, build_model, count_parameters, load_model_spec, model_step
-from benchmark.models.batching import PadCollator, encode_split, pool_logits, softmax
+from benchmark.models.batching import PadCollator, TokenBudgetBatchSampler, encode_split, pool_logits, softmax, token_budget_batches
 from benchmark.models.head import PooledClassifier
 from benchmark.models.registry import adapter_class, from_pretrained
 from benchmark.models.saving import distinct_state_dict, save_pretrained, save_tokenizer
+from benchmark.speed import (
+    COMPILE_BACKEND,
+    allow_bucketed_recompiles,
+    no_padding_probe,
+    optimizer_name,
+    resolve_pad_multiple,
+    resolve_workers,
+    set_attention,
+)
 
 FINETUNED_FORMAT = "phenoseq-finetuned/1"
 META_FILE = "phenoseq.json"
@@ -59,8 +74,12 @@ class FineTuneConfig:
     lora_alpha: int = 16
     lora_dropout: float = 0.1
     precision: str = "auto"
-    num_workers: int = 0
+    num_workers: int | None = None
     progress: bool = True
+    max_tokens: int | None = None  # token budget per training step (rows x padded width); None: batch_size rows
+    pad_multiple: int | None = None  # width multiple; None: 64 on CUDA (models with an attention mask), else 1
+    attn: str = "auto"  # auto (SDPA where the model has it), sdpa, eager
+    compile: bool = False  # torch.compile the model (one graph per bucketed shape)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "FineTuneConfig":
@@ -69,6 +88,19 @@ class FineTuneConfig:
         if unknown:
             raise TypeError(f"unknown fine-tuning option(s): {', '.join(unknown)}")
         return cls(**values)
+
+
+def check_speed_options(cfg: FineTuneConfig, max_length: int) -> None:
+    """One-line errors for speed options that cannot work with this model's max length."""
+    from benchmark.speed import ATTN_CHOICES
+
+    if cfg.max_tokens is not None and cfg.max_tokens < max_length:
+        raise ModelError(f"--max-tokens {cfg.max_tokens} is smaller than one input at the max length ({max_length} tokens); "
+                         f"use at least {max_length}")
+    if cfg.pad_multiple is not None and cfg.pad_multiple < 1:
+        raise ModelError(f"--pad-multiple must be at least 1, got {cfg.pad_multiple}")
+    if cfg.attn not in ATTN_CHOICES:
+        raise ModelError(f"--attn must be one of {', '.join(ATTN_CHOICES)}, got '{cfg.attn}'")
 
 
 def pick_precision(preference: str = "auto") -> str:
@@ -114,23 +146,32 @@ def _lora_wrap(model: Any, cfg: FineTuneConfig, head: str) -> Any:
 
 
 def _trainer_class() -> type:
+    from torch.utils.data import DataLoader
     from transformers import Trainer
 
     class WeightedTrainer(Trainer):
-        """Trainer whose loss is class-weighted cross-entropy (a per-batch mean)."""
+        """Trainer whose loss is class-weighted cross-entropy (a per-batch mean), optionally fed
+        token-budget batches (`batch_sampler`)."""
 
         loss_is_scaled_for_ga = False
 
-        def __init__(self, *args: Any, weights: torch.Tensor | None = None, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, weights: torch.Tensor | None = None,
+                     batch_sampler: TokenBudgetBatchSampler | None = None, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.class_weight = weights
+            self.batch_sampler = batch_sampler
+            self._device_weight: torch.Tensor | None = None
 
         def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                          num_items_in_batch: Any = None) -> Any:
             labels = inputs.pop("labels")
             outputs = model(**inputs)
             logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
-            weight = self.class_weight.to(logits.device) if self.class_weight is not None else None
+            weight = None
+            if self.class_weight is not None:
+                if self._device_weight is None or self._device_weight.device != logits.device:
+                    self._device_weight = self.class_weight.to(logits.device)  # once: a copy per step would sync
+                weight = self._device_weight
             loss = torch.nn.functional.cross_entropy(logits.float(), labels, weight=weight)
             return (loss, outputs) if return_outputs else loss
 
@@ -146,6 +187,17 @@ def _trainer_class() -> type:
         def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
             with model_step(self.model_name, "load"):
                 super()._load_from_checkpoint(resume_from_checkpoint, model)
+
+        def get_train_dataloader(self) -> DataLoader:
+            if self.batch_sampler is None:
+                return super().get_train_dataloader()
+            args = self.args
+            workers = args.dataloader_num_workers
+            loader = DataLoader(self.train_dataset, batch_sampler=self.batch_sampler, collate_fn=self.data_collator,
+                                num_workers=workers, pin_memory=args.dataloader_pin_memory,
+                                persistent_workers=args.dataloader_persistent_workers and workers > 0,
+                                prefetch_factor=args.dataloader_prefetch_factor if workers > 0 else None)
+            return self.accelerator.prepare(loader)  # one shard of the batches per rank under DDP
 
     return WeightedTrainer
 
@@ -172,6 +224,7 @@ class FineTunePredictor:
         self.adapter = self.spec.adapter
         self.tokenizer = self.spec.tokenizer
         self.max_length = self.adapter.resolve_max_length(self.cfg.max_length)
+        check_speed_options(self.cfg, self.max_length)
         self.output_dir = Path(output_dir) if output_dir else None
         self.save_dir = Path(save_dir) if save_dir else None
         self.resume = resume
@@ -199,33 +252,49 @@ class FineTunePredictor:
         model, self.head = build_model(self.spec, num_labels, names, random_init=self.random_init)
         self.adapter.bind(model)
         self.n_params = count_parameters(model)
+        attn = set_attention(model, cfg.attn)
         if cfg.lora:
             with model_step(self.model_id, "load"):
                 model = _lora_wrap(model, cfg, self.head)
         train_ds, _ = self._encoded(train, with_labels=True)
-        val_ds, val_owner = self._encoded(validation, with_labels=True) if validation is not None and len(validation) else (None, None)
+        val_ds, val_owner = (self._encoded(validation, with_labels=True, by_length=True)
+                             if validation is not None and len(validation) else (None, None))
         precision = pick_precision(cfg.precision)
+        cuda = torch.cuda.is_available()
+        workers = resolve_workers(cfg.num_workers)
+        sampler = (TokenBudgetBatchSampler(train_ds["length"], cfg.max_tokens, pad_multiple=self._pad_multiple(),
+                                           max_width=self.max_length, seed=seed) if cfg.max_tokens else None)
+        if cfg.compile:
+            allow_bucketed_recompiles()
         ckpt_dir, temp = self._checkpoint_dir(seed)
         args = TrainingArguments(
             output_dir=str(ckpt_dir), num_train_epochs=cfg.epochs, learning_rate=cfg.lr, weight_decay=cfg.weight_decay,
             warmup_steps=cfg.warmup_ratio, lr_scheduler_type=cfg.scheduler,
-            per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.eval_batch_size or 2 * cfg.batch_size,
+            per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=self._eval_batch_size(),
             gradient_accumulation_steps=cfg.grad_accum,
             eval_strategy="epoch" if val_ds is not None else "no", save_strategy="epoch", logging_strategy="epoch",
             load_best_model_at_end=val_ds is not None, metric_for_best_model=cfg.select_metric,
             greater_is_better=cfg.select_metric != "loss", save_total_limit=2,
             seed=seed, data_seed=seed, bf16=precision == "bf16", fp16=precision == "fp16",
-            use_cpu=not torch.cuda.is_available(),
+            use_cpu=not cuda,
             train_sampling_strategy="group_by_length" if cfg.group_by_length else "random", length_column_name="length",
             remove_unused_columns=False, label_names=["labels"], report_to="none", disable_tqdm=not cfg.progress,
-            dataloader_num_workers=cfg.num_workers, log_level_replica="error",
+            dataloader_num_workers=workers, dataloader_persistent_workers=workers > 0,
+            dataloader_prefetch_factor=4 if workers > 0 else None, dataloader_pin_memory=cuda,
+            accelerator_config={"non_blocking": cuda},  # pinned batches are copied to the GPU asynchronously
+            optim=optimizer_name(), logging_nan_inf_filter=False,  # the NaN check reads the loss every step (a sync)
+            average_tokens_across_devices=False,  # the loss is a per-batch mean: no per-step all-reduce of counts
+            torch_compile=cfg.compile, torch_compile_backend=COMPILE_BACKEND if cfg.compile else None,
+            log_level_replica="error",
         )
         callbacks = [EarlyStoppingCallback(early_stopping_patience=cfg.patience)] if val_ds is not None and cfg.patience > 0 else []
+        callbacks += list(getattr(self, "callbacks", None) or [])  # e.g. the throughput benchmark's epoch timer
         trainer = _trainer_class()(
             model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds, data_collator=self._collator(precision),
             processing_class=self.tokenizer, callbacks=callbacks,
             compute_metrics=_eval_metrics(val_owner, len(validation) if validation is not None else 0, num_labels),
             weights=class_weights(np.asarray(train_ds["labels"]), num_labels) if cfg.class_weights else None,
+            batch_sampler=sampler,
         )
         trainer.model_name = self.model_id
         if not cfg.progress:
@@ -233,9 +302,15 @@ class FineTunePredictor:
 
             trainer.remove_callback(PrinterCallback)
         last = get_last_checkpoint(str(ckpt_dir)) if self.resume and ckpt_dir.is_dir() else None
-        with model_step(self.model_id, "train"):
+        steps = len(sampler) if sampler is not None else -(-len(train_ds) // cfg.batch_size)
+        self.train_stats = {"attn_implementation": attn, "optimizer": args.optim.value if hasattr(args.optim, "value") else str(args.optim),
+                            "pad_multiple": self._pad_multiple(), "max_tokens": cfg.max_tokens, "workers": workers,
+                            "compile": cfg.compile, "batches_per_epoch": steps,
+                            "examples_per_batch": round(len(train_ds) / max(steps, 1), 2),
+                            "eval_batch_size": self._eval_batch_size()}
+        with model_step(self.model_id, "train"), (no_padding_probe() if cuda else contextlib.nullcontext()):
             trainer.train(resume_from_checkpoint=last)
-        model = trainer.model
+        model = trainer.accelerator.unwrap_model(trainer.model, keep_torch_compile=False)
         if cfg.lora:
             with model_step(self.model_id, "train"):
                 model = model.merge_and_unload()
@@ -268,19 +343,28 @@ class FineTunePredictor:
         collate = self._collator(pick_precision(self.cfg.precision))
         model = self.model.eval()
         device = next(model.parameters()).device
-        bs = batch_size or self.cfg.eval_batch_size or 2 * self.cfg.batch_size
         amp = device.type == "cuda" and pick_precision(self.cfg.precision) != "fp32"
-        order = np.argsort([len(x) for x in cols["input_ids"]], kind="stable")
-        out = np.zeros((len(order), int(self.meta.get("num_labels") or model.config.num_labels)), dtype=np.float64)
-        with torch.no_grad():
-            for i in range(0, len(order), bs):
-                idx = order[i:i + bs]
+        max_tokens = getattr(self.cfg, "max_tokens", None)
+        if max_tokens and not batch_size:  # length-sorted token-budget batches, twice the training budget
+            batches = token_budget_batches(cols["length"], 2 * int(max_tokens), self._pad_multiple(), self.max_length)
+        else:
+            bs = batch_size or self._eval_batch_size()
+            order = np.argsort(cols["length"], kind="stable")
+            batches = [order[i:i + bs].tolist() for i in range(0, len(order), bs)]
+        n_labels = int(self.meta.get("num_labels") or model.config.num_labels)
+        parts: list[torch.Tensor] = []
+        cuda = device.type == "cuda"
+        with torch.no_grad(), no_padding_probe() if cuda else contextlib.nullcontext():
+            for idx in batches:
                 batch = collate([{"input_ids": cols["input_ids"][j]} for j in idx])
-                batch = {k: v.to(device) for k, v in batch.items()}
+                batch = {k: (v.pin_memory() if cuda else v).to(device, non_blocking=cuda) for k, v in batch.items()}
                 with torch.autocast(device.type, dtype=_autocast_dtype(self.cfg.precision), enabled=amp):
                     result = model(**batch)
                 logits = result["logits"] if isinstance(result, dict) else result[0]
-                out[idx] = logits.float().cpu().numpy()
+                parts.append(logits.float())  # stays on the device: one copy back at the end, no per-batch sync
+        out = np.zeros((len(cols["input_ids"]), n_labels), dtype=np.float64)
+        if parts:
+            out[np.concatenate([np.asarray(b, dtype=np.int64) for b in batches])] = torch.cat(parts).cpu().numpy()
         return pool_logits(out, owner, len(sequences))
 
     def info(self) -> dict[str, Any]:
@@ -332,17 +416,37 @@ class FineTunePredictor:
         self.adapter.bind(self.model)
         return True
 
-    def _encoded(self, split: Dataset, with_labels: bool) -> tuple[Dataset, np.ndarray]:
+    def _encoded(self, split: Dataset, with_labels: bool, by_length: bool = False) -> tuple[Dataset, np.ndarray]:
+        """Encoded inputs and each one's sequence index; `by_length` sorts them shortest first, so
+        evaluation's sequential batches need little padding (the owner index keeps pooling right)."""
         labels = split["label"] if with_labels else None
         cols, owner = encode_split(self.adapter, list(split["sequence"]), labels, self.max_length,
                                    self.cfg.windows, self.cfg.window_stride)
+        if by_length and len(owner):
+            order = np.argsort(cols["length"], kind="stable")
+            cols = {k: [v[i] for i in order] for k, v in cols.items()}
+            owner = owner[order]
         return Dataset.from_dict(cols), owner
+
+    def _pad_multiple(self) -> int:
+        return resolve_pad_multiple(getattr(self.cfg, "pad_multiple", None), self.adapter.uses_attention_mask)
+
+    def _eval_batch_size(self) -> int:
+        """Rows per evaluation batch: `eval_batch_size`, else twice the training batch (no activations
+        are kept for a backward pass); with a token budget, at least 2 x max_tokens / max length."""
+        cfg = self.cfg
+        if cfg.eval_batch_size:
+            return int(cfg.eval_batch_size)
+        rows = 2 * cfg.batch_size
+        if getattr(cfg, "max_tokens", None):
+            rows = max(rows, 2 * int(cfg.max_tokens) // self.max_length)
+        return rows
 
     def _collator(self, precision: str) -> PadCollator:
         tok = self.tokenizer
         pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-        return PadCollator(pad, self.adapter.padding_side(), multiple_of=8 if precision != "fp32" else None,
-                           attention_mask=self.adapter.uses_attention_mask)
+        return PadCollator(pad, self.adapter.padding_side(), multiple_of=self._pad_multiple(),
+                           attention_mask=self.adapter.uses_attention_mask, max_width=self.max_length)
 
     def _checkpoint_dir(self, seed: int) -> tuple[Path, bool]:
         if self.output_dir is None:

@@ -21,7 +21,7 @@ from phenoseq.cli import new_app
 
 
 def test_kmer_spectrum_exact_values() -> None:
-    x = kmer_spectrum(["ACGTN", "AAAA", "", "acgta"], ks=(1, 2)).toarray()
+    x = kmer_spectrum(["ACGTN", "AAAA", "", "acgta"], ks=(1, 2))
     assert kmer_names((1, 2))[:6] == ["A", "C", "G", "T", "AA", "AC"]
     third = 1 / 3
     expected = np.zeros((4, 20), dtype=np.float32)
@@ -34,14 +34,63 @@ def test_kmer_spectrum_exact_values() -> None:
     assert n_features() == 5460 and kmer_names()[-1] == "TTTTTT"
 
 
-def test_kmer_spectrum_is_sparse_and_independent_of_chunking() -> None:
+def naive_spectrum(seqs: list[str], ks: tuple[int, ...]) -> np.ndarray:
+    """Definition, one k-mer at a time: count k-mers of only A/C/G/T (any case), divide by the count per k."""
+    from collections import Counter
+
+    names = kmer_names(ks)
+    col = {name: i for i, name in enumerate(names)}
+    out = np.zeros((len(seqs), len(names)), dtype=np.float64)
+    for r, seq in enumerate(seqs):
+        seq = seq.upper()
+        for k in ks:
+            found = Counter(seq[i:i + k] for i in range(len(seq) - k + 1) if set(seq[i:i + k]) <= set("ACGT"))
+            total = sum(found.values())
+            for kmer, c in found.items():
+                out[r, col[kmer]] = c / total
+    return out
+
+
+@pytest.mark.parametrize("ks", [(1, 2, 3, 4, 5, 6), (2, 5), (1,), (3, 4, 7)])
+def test_kmer_spectrum_matches_the_definition_and_is_independent_of_chunking(ks) -> None:
+    """Random sequences of 0-80 letters with N, lower case and other letters (R, -): the vectorised spectrum
+    equals a one-k-mer-at-a-time count, whatever the chunk size (sequence boundaries never make k-mers)."""
     rng = np.random.default_rng(3)
-    seqs = ["".join(rng.choice(list("ACGTN"), size=int(rng.integers(0, 80)))) for _ in range(50)]
-    a, b = kmer_spectrum(seqs), kmer_spectrum(seqs, chunk=7)
-    assert a.shape == (50, 5460) and a.format == "csr" and a.dtype == np.float32
-    assert (a != b).nnz == 0
-    sums = a[:, 4 + 16 + 64 + 256 + 1024:].sum(axis=1).A1  # each k block sums to 1 (or 0: no valid 6-mer)
-    assert set(np.round(sums, 5)) <= {0.0, 1.0}
+    alphabet = list("ACGTacgtNR-")
+    weights = np.array([4, 4, 4, 4, 1, 1, 1, 1, 1, 0.3, 0.3])
+    seqs = ["".join(rng.choice(alphabet, p=weights / weights.sum(), size=int(rng.integers(0, 80)))) for _ in range(60)]
+    seqs += ["ACGTAC", "NNNNNNNNNN", "A"]
+    a, b = kmer_spectrum(seqs, ks), kmer_spectrum(seqs, ks, chunk=7)
+    assert a.shape == (63, n_features(ks)) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(a, naive_spectrum(seqs, ks), rtol=1e-6, atol=0)
+    top = a[:, n_features(ks) - 4 ** max(ks):].sum(axis=1)  # each k block sums to 1 (or 0: no valid k-mer)
+    assert set(np.round(top, 5)) <= {0.0, 1.0}
+
+
+def test_kmer_spectrum_rejects_k_out_of_range() -> None:
+    with pytest.raises(ValueError, match="between 1 and 7"):
+        kmer_spectrum(["ACGT"], ks=(0, 2))
+    with pytest.raises(ValueError, match="between 1 and 7"):
+        kmer_spectrum(["ACGT"], ks=(8,))
+
+
+def test_standardiser_matches_scikit_learn() -> None:
+    """Column mean/sd as StandardScaler computes them, constant columns scaled by 1."""
+    from sklearn.preprocessing import StandardScaler
+
+    from baselines.kmer_lr import fit_standardiser, standardise
+
+    rng = np.random.default_rng(0)
+    x = rng.random((5000, 30)).astype(np.float32)
+    x[:, 3] = 0.25
+    x[:, 7] = 0.0
+    ref = StandardScaler().fit(x)
+    mean, sd = fit_standardiser(x)
+    np.testing.assert_allclose(mean, ref.mean_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(sd, ref.scale_, rtol=1e-6)
+    assert sd[3] == 1.0 and sd[7] == 1.0
+    np.testing.assert_allclose(standardise(x.copy(), mean, sd), ref.transform(x), atol=2e-5)
 
 
 def test_majority_predicts_the_training_prior(tiny_task) -> None:
