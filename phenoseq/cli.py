@@ -6,6 +6,7 @@ import typer
 import baselines.cli
 import benchmark.cli
 import benchmark.interpret.cli
+import benchmark.interpret.motifs_cli
 import leaderboard.cli
 import loaders.cli
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 loaders.cli.register(app)
 benchmark.cli.register(app)
 benchmark.interpret.cli.register(app)
+benchmark.interpret.motifs_cli.register(app)
 baselines.cli.register(app)
 leaderboard.cli.register(app)
 
