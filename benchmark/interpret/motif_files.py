@@ -81,9 +81,14 @@ def read_meme(path: str | os.PathLike) -> MotifSet:
     while i < len(lines):
         line = lines[i].strip()
         if line.startswith("ALPHABET"):
-            alph = line.split("=", 1)[1].strip() if "=" in line else line.split(None, 1)[1] if " " in line else ""
-            if alph.strip('"').upper() not in ("ACGT", "DNA"):
-                raise MotifFileError(f"{path}: line {i + 1}: only DNA motifs (ALPHABET= ACGT) can be scanned, not '{alph}'")
+            words = line.replace("=", " ", 1).split()[1:]
+            alph = words[0].strip('"').upper() if words else ""
+            if alph not in ("ACGT", "DNA"):
+                raise MotifFileError(f"{path}: line {i + 1}: only DNA motifs (ALPHABET= ACGT) can be scanned, "
+                                     f"not '{' '.join(words)}'")
+            if "=" not in line:  # a MEME 5 alphabet definition block: skip to its end
+                while i + 1 < len(lines) and not lines[i].strip().startswith("END ALPHABET"):
+                    i += 1
         elif line.startswith("Background letter frequencies"):
             freqs: dict[str, float] = {}
             j = i + 1
@@ -111,6 +116,8 @@ def read_meme(path: str | os.PathLike) -> MotifSet:
             rows: list[list[float]] = []
             j = i + 1
             width = int(params["w"]) if "w" in params and params["w"].isdigit() else None
+            while not rows and j < len(lines) and not lines[j].strip():
+                j += 1
             while j < len(lines):
                 toks = lines[j].split()
                 if not toks or not re.fullmatch(r"[-+0-9.eE]+", toks[0]) or (width is not None and len(rows) == width):
@@ -126,7 +133,7 @@ def read_meme(path: str | os.PathLike) -> MotifSet:
                 bad = int(np.argmax(np.abs(probs.sum(axis=0) - 1.0)))
                 raise MotifFileError(f"{path}: line {i + 2 + bad}: motif {motif_id}: probabilities sum to "
                                      f"{probs[:, bad].sum():g}, not 1")
-            nsites = float(params["nsites"]) if "nsites" in params else None
+            nsites = _floats(path, i + 1, [params["nsites"]])[0] if "nsites" in params else None
             motifs.append(Motif(motif_id, motif_alt, probs, nsites=nsites))
             motif_id = None
             i = j - 1
