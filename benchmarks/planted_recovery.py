@@ -1,9 +1,9 @@
 """Planted-motif recovery per motif and per attribution method, mean ± sd over seeds, beside random.
 
-For each seed: a tiny 6-mer DNABERT-style BERT (hidden 32, 2 layers, randomly initialised with
+For each seed: a tiny k-mer DNABERT-style BERT (hidden 32, 2 layers, randomly initialised with
 that seed) is trained on a planted/shuffled probe built from the demo `herv_classification/binary`
-train sequences (the six JASPAR motifs of the demo world's expressed LTRs, 150 bp windows, 2
-pairs per background), then explained on a probe built from held-out test sequences with
+train sequences (by default the six JASPAR motifs of the demo world's expressed LTRs; 150 bp
+windows, 2 pairs per background), then explained on a probe built from held-out test sequences with
 attention, gradient x input and integrated gradients; `benchmark.interpret.planted.recovery_table`
 scores the planted AUROC per motif and the random-attribution AUROC of the same probes.
 Here the motifs are the signal by construction (the DART-Eval setting); the demo task itself
@@ -59,6 +59,8 @@ def main() -> int:
     ap.add_argument("--n-test", type=int, default=60, help="held-out backgrounds (1 pair each)")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--ig-steps", type=int, default=16)
+    ap.add_argument("--k", type=int, default=6, help="k-mer size of the tiny BERT's tokens")
+    ap.add_argument("--motifs", nargs="+", default=list(DEFAULT_MOTIFS), help="JASPAR ids to plant")
     ap.add_argument("--write", type=Path)
     args = ap.parse_args()
     import torch
@@ -68,14 +70,14 @@ def main() -> int:
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     t0 = time.perf_counter()
     task = load_task("herv_classification/binary", source="demo")
-    motifs = load_jaspar(list(DEFAULT_MOTIFS))
+    motifs = load_jaspar(args.motifs)
     names = {m.id: m.name for m in motifs}
     train_bg = list(task.data["train"]["sequence"][: args.n_train])
     test_bg = list(task.data["test"]["sequence"][: args.n_test])
     test_probes, handles, accuracy = {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
-            model_dir = make_tiny_dnabert(Path(tmp) / f"bert-{seed}", k=6, seed=seed)
+            model_dir = make_tiny_dnabert(Path(tmp) / f"bert-{seed}", k=args.k, seed=seed)
             handle = load_handle(model_dir, device="cpu", max_length=LENGTH)
             for module in handle.model.modules():  # no dropout: a few epochs must be enough
                 if isinstance(module, torch.nn.Dropout):
@@ -95,7 +97,7 @@ def main() -> int:
         runs = recovery_runs(test_probes, ["attention", "gradxinput", "ig"], attribute_fn, motifs=motifs)
     table = recovery_table(runs)
     elapsed = time.perf_counter() - t0
-    head = (f"Tiny 6-mer BERT (hidden 32, 2 layers) trained {args.epochs} epochs on {2 * 2 * args.n_train} probe "
+    head = (f"Tiny {args.k}-mer BERT (hidden 32, 2 layers) trained {args.epochs} epochs on {2 * 2 * args.n_train} probe "
             f"sequences per seed (demo herv_classification/binary train backgrounds, {LENGTH} bp), explained on "
             f"{2 * args.n_test} held-out probe sequences ({args.n_test} planted); seeds {args.seeds}; "
             f"IG with {args.ig_steps} steps; mean ± sd over seeds. Held-out probe accuracy per seed: "
