@@ -82,10 +82,11 @@ def test_cli_options_norc_threshold_background_and_ids(tmp_path):
     (["--motifs", MEXR, "--fasta", GENES, "--bg", "nope.bg"], "nope.bg: no such file"),
     (["--motifs", MEXR, "--fasta", GENES, "--motif", "XYZ"], "--motif XYZ: no such motif"),
     (["--motifs", MEXR, "--fasta", GENES, "--pvalue", "0"], "--pvalue must be in (0, 1]"),
+    (["--motifs", MEXR, "--fasta", GENES, "--out", "no/such/dir/hits.tsv"], "output folder 'no/such/dir' does not exist"),
 ])
 def test_bad_input_is_a_one_line_error_and_no_output(tmp_path, args, message):
     out = tmp_path / "hits.tsv"
-    res = invoke("motifs", "scan", *args, "--out", out)
+    res = invoke("motifs", "scan", "--out", out, *args)  # a later --out in args wins
     assert res.exit_code == 2, res.output
     assert message in res.output and "Traceback" not in res.output and res.output.count("\n") == 1
     assert not out.exists() and list(tmp_path.iterdir()) == []

@@ -43,6 +43,8 @@ def scan_command(
 
     if not 0 < pvalue <= 1:
         _fail(f"--pvalue must be in (0, 1], got {pvalue}")
+    if not out.parent.is_dir():
+        _fail(f"output folder '{out.parent}' does not exist")
     try:
         mset = resolve_motifs([s for s in motifs.split(",") if s.strip()])
         chosen = mset.motifs
@@ -59,8 +61,6 @@ def scan_command(
                          threshold=pvalue, both_strands=not norc, qvalues=not no_qvalue)
     except (MotifFileError, ValueError, KeyError) as exc:
         _fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))
-    if out.parent and not out.parent.exists():
-        _fail(f"output folder '{out.parent}' does not exist")
     atomic_write_text(out, to_tsv(hits))
     typer.echo(f"{len(hits)} hits of {len(chosen)} motifs in {len(records)} sequences (p <= {pvalue:g}, "
                f"background {bg}) -> {out}")
