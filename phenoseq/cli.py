@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 import baselines.cli
 import benchmark.cli
 import benchmark.interpret.cli
+import benchmark.interpret.motifs_cli
 import leaderboard.cli
 import loaders.cli
 from loaders.core.errors import UserError
@@ -51,6 +52,7 @@ app = new_app(
 loaders.cli.register(app)
 benchmark.cli.register(app)
 benchmark.interpret.cli.register(app)
+benchmark.interpret.motifs_cli.register(app)
 baselines.cli.register(app)
 leaderboard.cli.register(app)
 

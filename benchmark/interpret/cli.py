@@ -42,7 +42,8 @@ def interpret(
     quantile: float | None = typer.Option(None, "--quantile", help="High bases: >= this quantile of the sequence."),
     min_len: int = typer.Option(8, "--min-len", min=1, help="Shortest run of high bases kept (bp)."),
     pad: int = typer.Option(4, "--pad", min=0, help="Padding added to each side of a region (bp)."),
-    motifs: str | None = typer.Option(None, "--motifs", help="Comma-separated JASPAR ids (planted motifs; or restrict the scan)."),
+    motifs: str | None = typer.Option(None, "--motifs", help="Comma-separated JASPAR ids and/or motif files (MEME, .jaspar, "
+                                                            ".pfm, HOCOMOCO .pcm): the planted motifs, or the motifs scanned."),
     planted_label: str | None = typer.Option(None, "--planted-label", help="Class the planted probes are explained for (default: label 1)."),
     probe_epochs: int = typer.Option(0, "--probe-epochs", min=0,
                                        help="--check planted: first fine-tune on a planted/shuffled probe from the train split "
@@ -75,6 +76,10 @@ def interpret(
 
     threshold = Threshold(above_mean=above_mean, min_factor=min_factor, quantile=quantile)
     motif_ids = [m.strip() for m in motifs.split(",") if m.strip()] if motifs else None
+    if motif_ids:
+        from benchmark.interpret.motif_files import resolve_motifs
+
+        resolve_motifs(motif_ids)  # a bad file or id fails here, in one line
     the_task = load_task(task, source=source)
     if split not in the_task.data:
         raise UserError(f"task {the_task.id} has no split '{split}' ({', '.join(the_task.data)})")

@@ -1,16 +1,15 @@
-"""JASPAR motifs (pyjaspar, offline, release pinned) and FIMO scanning (memelite) with q-values.
+"""Motifs (JASPAR via pyjaspar, offline, release pinned; or motif files) and FIMO scanning.
 
 Motifs: JASPAR CORE vertebrates, non-redundant (the latest version of each matrix), from
-the SQLite release bundled with pyjaspar. Scanning: memelite's FIMO at p < 1e-4 on both
-strands, uniform background, MEME's motif pseudocount (0.1, times the background).
-q-values: Benjamini-Hochberg over every window scanned (all motifs, both strands), so
-they equal FIMO's q-values computed with the total number of tests.
+the SQLite release bundled with pyjaspar; files via `benchmark.interpret.motif_files`.
+Scanning: `benchmark.interpret.fimo`, which computes what MEME suite FIMO 5.4 computes
+(p < 1e-4, both strands, pseudocount 0.1, FIMO's default NRDB background unless another is
+given, exact p-values of the integer-scaled score, per-motif q-values as FIMO's).
 """
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,21 +26,35 @@ HIT_COLUMNS = ["motif_id", "motif_name", "sequence_name", "start", "end", "stran
 
 @dataclass(frozen=True)
 class Motif:
-    """A count matrix (rows A, C, G, T) with its JASPAR id and name."""
+    """A matrix (rows A, C, G, T; counts or probabilities) with its id, name and site count.
+
+    `nsites`: the number of sites the matrix was built from (MEME's `nsites=`); None for a
+    count matrix means the rounded mean column total (as `jaspar2meme` writes it)."""
 
     id: str
     name: str
     counts: np.ndarray
+    nsites: float | None = None
 
     @property
     def width(self) -> int:
         return int(self.counts.shape[1])
 
-    def probabilities(self, pseudocount: float = 0.1) -> np.ndarray:
-        """Column frequencies with MEME's pseudocount (count + pseudocount * 0.25) / (n + pseudocount)."""
-        c = np.asarray(self.counts, dtype=np.float64)
-        n = c.sum(axis=0, keepdims=True)
-        return (c + pseudocount * 0.25) / (n + pseudocount)
+    @property
+    def site_count(self) -> float | None:
+        """Sites behind the matrix: `nsites`, else a count matrix's rounded mean column total, else None."""
+        if self.nsites is not None:
+            return float(self.nsites)
+        mean_total = float(np.asarray(self.counts, dtype=np.float64).sum(axis=0).mean())
+        return float(int(mean_total + 0.5)) if int(mean_total + 0.5) > 1 else None
+
+    def probabilities(self, pseudocount: float = 0.1, background: Sequence[float] | None = None) -> np.ndarray:
+        """(4, w) letter probabilities with FIMO's pseudocount, (p * n + pseudocount * bg) / (n + pseudocount)
+        (n: `site_count` as an integer, 20 when unknown; bg uniform unless given)."""
+        from benchmark.interpret.fimo import motif_frequencies
+
+        bg = np.full(4, 0.25) if background is None else np.asarray(background, dtype=np.float64)
+        return motif_frequencies(self, bg, pseudocount).T
 
     @property
     def consensus(self) -> str:
@@ -75,7 +88,9 @@ def load_jaspar(ids: Sequence[str] | None = None, release: str = JASPAR_RELEASE,
     db = jaspardb(release=release)
     out = []
     for mid in ids:
-        m = db.fetch_motif_by_id(mid)
+        with warnings.catch_warnings():  # pyjaspar warns before returning None for an unknown id
+            warnings.simplefilter("ignore")
+            m = db.fetch_motif_by_id(mid)
         if m is None:
             raise MotifError(f"motif {mid} not in {release}")
         out.append(_to_motif(m))
@@ -116,49 +131,21 @@ def bh_qvalues(p: Sequence[float] | np.ndarray, m: int | None = None) -> np.ndar
     return out
 
 
-@contextmanager
-def _torch_threads_kept() -> Iterator[None]:
-    """memelite's numba-parallel scan can reset torch's intra-op thread count (shared OpenMP
-    runtime); put it back so a model used after a scan keeps its setting."""
-    torch = sys.modules.get("torch")
-    before = torch.get_num_threads() if torch is not None else None
-    try:
-        yield
-    finally:
-        if torch is not None and before is not None and torch.get_num_threads() != before:
-            torch.set_num_threads(before)
-
-
 def scan(motifs: Sequence[Motif], sequences: Mapping[str, str], threshold: float = P_THRESHOLD,
-         pseudocount: float = 0.1) -> pd.DataFrame:
-    """FIMO hits (p < threshold, both strands): columns `HIT_COLUMNS`; start/end half-open, 0-based."""
-    from memelite import fimo
+         pseudocount: float = 0.1, background: str | np.ndarray | None = "nrdb",
+         motif_background: np.ndarray | None = None) -> pd.DataFrame:
+    """FIMO hits (p <= threshold, both strands): columns `HIT_COLUMNS`; start/end half-open, 0-based;
+    q-values per motif as FIMO computes them. `background` as `fimo.resolve_background`."""
+    from benchmark.interpret.fimo import scan_fimo
 
-    names = list(sequences)
-    seqs = [sequences[n].upper() for n in names]
-    if not motifs or not seqs or not any(seqs):
+    if not motifs or not sequences or not any(sequences.values()):
         return pd.DataFrame(columns=HIT_COLUMNS)
-    pwms = {f"m{i}": m.probabilities(pseudocount) for i, m in enumerate(motifs)}
-    with _torch_threads_kept():
-        frames = fimo(pwms, one_hot(seqs), threshold=threshold)
-    lengths = np.array([len(s) for s in seqs])
-    rows = []
-    for i, (m, df) in enumerate(zip(motifs, frames)):
-        if len(df) == 0:
-            continue
-        seq_idx = df["sequence_name"].to_numpy().astype(np.int64)
-        ends = df["end"].to_numpy().astype(np.int64)
-        keep = ends <= lengths[seq_idx]  # windows running into the padding of shorter sequences
-        df = df[keep]
-        rows.append(pd.DataFrame({
-            "motif_id": m.id, "motif_name": m.name,
-            "sequence_name": [names[j] for j in seq_idx[keep]],
-            "start": df["start"].to_numpy().astype(np.int64), "end": df["end"].to_numpy().astype(np.int64),
-            "strand": df["strand"].astype(str).to_numpy(), "score": df["score"].to_numpy().astype(np.float64),
-            "p_value": df["p-value"].to_numpy().astype(np.float64),
-        }))
-    if not rows:
-        return pd.DataFrame(columns=HIT_COLUMNS)
-    hits = pd.concat(rows, ignore_index=True)
-    hits["q_value"] = bh_qvalues(hits["p_value"].to_numpy(), n_tests(motifs, lengths.tolist()))
-    return hits.sort_values(["sequence_name", "start", "motif_id", "strand"], kind="mergesort").reset_index(drop=True)[HIT_COLUMNS]
+    hits = scan_fimo(motifs, sequences, background=background, motif_background=motif_background,
+                     pseudocount=pseudocount, threshold=threshold)
+    out = pd.DataFrame({
+        "motif_id": hits["motif_id"], "motif_name": hits["motif_alt_id"], "sequence_name": hits["sequence_name"],
+        "start": hits["start"].astype(np.int64) - 1, "end": hits["stop"].astype(np.int64),
+        "strand": hits["strand"].astype(str), "score": hits["score"].astype(np.float64),
+        "p_value": hits["p-value"].astype(np.float64), "q_value": hits["q-value"].astype(np.float64),
+    })
+    return out.sort_values(["sequence_name", "start", "motif_id", "strand"], kind="mergesort").reset_index(drop=True)

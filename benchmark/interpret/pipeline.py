@@ -19,7 +19,8 @@ import pandas as pd
 from benchmark.interpret.attribution import attribute, pooled_embeddings
 from benchmark.interpret.enrichment import motif_enrichment, plot_enrichment
 from benchmark.interpret.handle import ModelHandle
-from benchmark.interpret.motifs import JASPAR_RELEASE, P_THRESHOLD, load_jaspar, scan
+from benchmark.interpret.motif_files import load_motifs
+from benchmark.interpret.motifs import JASPAR_RELEASE, P_THRESHOLD, scan
 from benchmark.interpret.planted import DEFAULT_MOTIFS, Probe, build_probe, interpretation_block
 from benchmark.interpret.plots import plot_embeddings, plot_logos, plot_track, umap_available, write_report
 from benchmark.interpret.regions import STUDY_THRESHOLD, Threshold, find_regions, region_sequences, write_bed, write_fasta
@@ -50,7 +51,7 @@ def interpret_sequences(handle: ModelHandle, ids: Sequence[str], sequences: Sequ
     write_bed(regions, out / "regions.bed")
     region_seqs = region_sequences(regions, seq_by_id)
     write_fasta(region_seqs, out / "regions.fa")
-    motifs = load_jaspar(motif_ids, release=release)
+    motifs = load_motifs(motif_ids, release=release)
     hits = scan(motifs, region_seqs, threshold=p_threshold)
     hits.to_csv(out / "motif_hits.tsv", sep="\t", index=False)
     label_of = dict(zip(ids, labels))
@@ -116,7 +117,7 @@ def planted_probe_for(handle: ModelHandle, backgrounds: Sequence[str], ids: Sequ
                       motif_ids: Sequence[str] = DEFAULT_MOTIFS, release: str = JASPAR_RELEASE, n_sequences: int = 200,
                       planted_label: int = 1, control_label: int = 0, seed: int = 0) -> tuple[Probe, list[Any]]:
     """Probe from (up to `n_sequences`, seeded choice) held-out backgrounds, cropped to what the model sees."""
-    motifs = load_jaspar(motif_ids, release=release)
+    motifs = load_motifs(motif_ids, release=release)
     rng = np.random.default_rng(seed)
     pick = sorted(rng.choice(len(backgrounds), size=min(n_sequences, len(backgrounds)), replace=False).tolist())
     probe = build_probe([backgrounds[i] for i in pick], motifs, seed=seed, length=model_bases(handle),
@@ -153,7 +154,7 @@ def finetune_on_probe(handle: ModelHandle, train_backgrounds: Sequence[str], *, 
                       release: str = JASPAR_RELEASE, planted_label: int = 1, control_label: int = 0, epochs: int = 5,
                       lr: float = 3e-3, seed: int = 0, copies: int = 4) -> ModelHandle:
     """Build a training probe (`copies` planted/shuffled pairs per background) and train on it."""
-    motifs = load_jaspar(motif_ids, release=release)
+    motifs = load_motifs(motif_ids, release=release)
     probe = build_probe(train_backgrounds, motifs, seed=seed + 1, length=model_bases(handle),
                         planted_label=planted_label, control_label=control_label, copies=copies)
     return train_on_probe(handle, probe, epochs=epochs, lr=lr, seed=seed)

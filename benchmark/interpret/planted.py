@@ -10,6 +10,10 @@ with a dinucleotide-shuffled version of the same instance at the same position
 - random AUROC: the same with uniform random attributions (mean over draws) - ~0.5;
 - FIMO recovery: fraction of planted motifs for which FIMO (p < 1e-4) finds that motif,
   overlapping the planted site by at least half its width, inside a high-attribution region.
+
+Over several seeds and attribution methods, `recovery_runs` / `recovery_table` give the planted
+AUROC per motif and per method as mean and sd over seeds, beside the random-attribution AUROC of
+the same probes (`recovery_markdown`, `recovery_block` for reports and results files).
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from benchmark.interpret.motifs import P_THRESHOLD, Motif, scan
@@ -184,3 +189,148 @@ def interpretation_block(method: str, attributions: Sequence[np.ndarray], probe:
         "n_sequences": int(sum(probe.planted)),
         "motifs": list(probe.motif_ids),
     }
+
+
+# --- recovery per motif and per method, over seeds ------------------------------------------------
+ALL = "all"
+"""Motif key of the figure over every planted probe."""
+METHODS = ("attention", "gradxinput", "ig")
+RECOVERY_COLUMNS = ["method", "motif", "n_seeds", "n_sequences", "auroc_mean", "auroc_sd", "random_mean", "random_sd",
+                    "margin", "fimo_recovery_mean", "fimo_recovery_sd"]
+
+
+def per_motif_auroc(attributions: Sequence[np.ndarray], probe: Probe) -> dict[str, float]:
+    """Mean per-sequence planted AUROC for each planted motif, and over all (`ALL`)."""
+    by_motif: dict[str, list[float]] = {}
+    for a, s, p in zip(attributions, probe.sites, probe.planted):
+        if p:
+            v = sequence_auroc(a, s.start, s.end)
+            if np.isfinite(v):
+                by_motif.setdefault(s.motif_id, []).append(v)
+    out = {ALL: float(np.mean([v for vs in by_motif.values() for v in vs])) if by_motif else float("nan")}
+    out.update({m: float(np.mean(vs)) for m, vs in by_motif.items()})
+    return out
+
+
+def random_per_motif(probe: Probe, seed: int = 0, draws: int = 10) -> dict[str, float]:
+    """`per_motif_auroc` of uniform random attributions, mean over `draws`."""
+    rng = np.random.default_rng(seed)
+    runs = [per_motif_auroc([rng.random(len(s)) for s in probe.sequences], probe) for _ in range(draws)]
+    return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+
+
+@dataclass(frozen=True)
+class RecoveryRun:
+    """One attribution method on one seed's probe: planted AUROC per motif (and `ALL`), the
+    random-attribution AUROC on the same probe, FIMO recovery when measured."""
+
+    method: str
+    seed: int
+    auroc: dict[str, float]
+    random: dict[str, float]
+    n_sequences: dict[str, int]
+    fimo_recovery: float | None = None
+
+
+def recovery_run(method: str, seed: int, attributions: Sequence[np.ndarray], probe: Probe,
+                 motifs: Sequence[Motif] | None = None, threshold: Threshold = STUDY_THRESHOLD,
+                 draws: int = 10) -> RecoveryRun:
+    """Score one method's attributions on one probe (FIMO recovery too when `motifs` are given)."""
+    counts: dict[str, int] = {}
+    for s, p in zip(probe.sites, probe.planted):
+        if p:
+            counts[s.motif_id] = counts.get(s.motif_id, 0) + 1
+    counts = {ALL: sum(counts.values()), **counts}
+    fimo = fimo_recovery(attributions, probe, motifs, threshold) if motifs is not None else None
+    return RecoveryRun(method, seed, per_motif_auroc(attributions, probe), random_per_motif(probe, seed, draws),
+                       counts, fimo)
+
+
+def recovery_runs(probes: dict[int, Probe], methods: Sequence[str], attribute_fn: Any,
+                  motifs: Sequence[Motif] | None = None, threshold: Threshold = STUDY_THRESHOLD) -> list[RecoveryRun]:
+    """Every (seed, method): `attribute_fn(method, probe, seed) -> attributions` (the caller's model),
+    scored by `recovery_run`. A method the model cannot do (it raises) is left out."""
+    from benchmark.interpret.attribution import AttributionError
+
+    runs = []
+    for seed, probe in probes.items():
+        for method in methods:
+            try:
+                attrs = attribute_fn(method, probe, seed)
+            except AttributionError:
+                continue
+            runs.append(recovery_run(method, seed, attrs, probe, motifs, threshold))
+    return runs
+
+
+def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=np.float64)
+    if len(v) == 0:
+        return float("nan"), float("nan")
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else float("nan")
+
+
+def recovery_table(runs: Sequence[RecoveryRun]) -> pd.DataFrame:
+    """Per method and motif (`ALL` first): mean and sd over seeds of the planted AUROC and of the
+    random-attribution AUROC, their difference (`margin`), FIMO recovery (method level, `ALL` row)."""
+    order = [m for m in METHODS if any(r.method == m for r in runs)]
+    order += [m for m in dict.fromkeys(r.method for r in runs) if m not in order]
+    rows = []
+    for method in order:
+        mine = [r for r in runs if r.method == method]
+        motifs = list(dict.fromkeys(k for r in mine for k in r.auroc))
+        motifs = [ALL] + [m for m in motifs if m != ALL]
+        for motif in motifs:
+            have = [r for r in mine if motif in r.auroc]
+            a_mean, a_sd = _mean_sd([r.auroc[motif] for r in have])
+            r_mean, r_sd = _mean_sd([r.random[motif] for r in have])
+            f_mean, f_sd = _mean_sd([r.fimo_recovery for r in have if r.fimo_recovery is not None]) if motif == ALL \
+                else (float("nan"), float("nan"))
+            rows.append({"method": method, "motif": motif, "n_seeds": len(have),
+                         "n_sequences": int(round(np.mean([r.n_sequences.get(motif, 0) for r in have]))),
+                         "auroc_mean": a_mean, "auroc_sd": a_sd, "random_mean": r_mean, "random_sd": r_sd,
+                         "margin": a_mean - r_mean, "fimo_recovery_mean": f_mean, "fimo_recovery_sd": f_sd})
+    return pd.DataFrame(rows, columns=RECOVERY_COLUMNS)
+
+
+def _pm(mean: float, sd: float) -> str:
+    if not np.isfinite(mean):
+        return "-"
+    return f"{mean:.3f}" + (f" ± {sd:.3f}" if np.isfinite(sd) else "")
+
+
+def recovery_markdown(table: pd.DataFrame, names: dict[str, str] | None = None) -> str:
+    """The recovery table as markdown (mean ± sd over seeds; `names`: motif id -> TF name)."""
+    names = names or {}
+    lines = ["| method | motif | seeds | planted probes | planted AUROC | random AUROC | margin | FIMO recovery |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in table.itertuples(index=False):
+        label = r.motif if r.motif not in names else f"{r.motif} {names[r.motif]}"
+        lines.append(f"| {r.method} | {label} | {r.n_seeds} | {r.n_sequences} | {_pm(r.auroc_mean, r.auroc_sd)} | "
+                     f"{_pm(r.random_mean, r.random_sd)} | {r.margin:+.3f} | "
+                     f"{_pm(r.fimo_recovery_mean, r.fimo_recovery_sd)} |")
+    return "\n".join(lines) + "\n"
+
+
+def recovery_block(runs: Sequence[RecoveryRun], task: str | None = None) -> dict[str, Any]:
+    """JSON-able summary: per method, mean/sd over seeds overall and per motif, beside random;
+    `task` names the task the probes were built from (what a board column should say)."""
+    def num(x: float) -> float | None:
+        return None if not np.isfinite(x) else round(float(x), 6)
+
+    table = recovery_table(runs)
+    out: dict[str, Any] = {"task": task, "seeds": sorted({r.seed for r in runs}), "methods": {}}
+    for method, sub in table.groupby("method", sort=False):
+        rows = {r.motif: r for r in sub.itertuples(index=False)}
+        overall = rows[ALL]
+        out["methods"][method] = {
+            "planted_auroc": {"mean": num(overall.auroc_mean), "sd": num(overall.auroc_sd)},
+            "random_auroc": {"mean": num(overall.random_mean), "sd": num(overall.random_sd)},
+            "fimo_recovery": {"mean": num(overall.fimo_recovery_mean), "sd": num(overall.fimo_recovery_sd)},
+            "n_seeds": int(overall.n_seeds),
+            "per_motif": {m: {"planted_auroc": {"mean": num(r.auroc_mean), "sd": num(r.auroc_sd)},
+                              "random_auroc": {"mean": num(r.random_mean), "sd": num(r.random_sd)},
+                              "n_sequences": int(r.n_sequences)}
+                          for m, r in rows.items() if m != ALL},
+        }
+    return out
