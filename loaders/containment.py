@@ -304,18 +304,21 @@ def _band_align(x, lx, y, ly, dlo, dhi, identity, coverage, cols):
     bt = -1
     for i in range(lx):
         xi = x[i]
-        for t in range(wdt):
+        t0 = max(0, -i - dlo)
+        t1 = min(wdt, ly - i - dlo)
+        for t in range(0, min(t0, wdt)):
+            hc[t] = neg
+        for t in range(max(t1, 0), wdt):
+            hc[t] = neg
+        for t in range(t0, t1):
             j = i + dlo + t
-            if j < 0 or j >= ly:
-                hc[t] = neg
-                continue
             dg = hp[t] if (i > 0 and j > 0) else 0
             s = (dg if dg > 0 else 0) + (MATCH if (xi == y[j] and xi < 4) else MISMATCH)
-            up = (hp[t + 1] + GAP) if (i > 0 and t + 1 < wdt) else neg
-            lf = (hc[t - 1] + GAP) if (t > 0 and j > 0) else neg
+            up = hp[t + 1] + GAP if t + 1 < wdt else neg
+            lf = hc[t - 1] + GAP if t > t0 else neg
             h = 0
             code = 0
-            if s > h:
+            if s > 0:
                 h = s
                 code = 1
             if up > h:
@@ -331,8 +334,7 @@ def _band_align(x, lx, y, ly, dlo, dhi, identity, coverage, cols):
                 best = h
                 bi = i
                 bt = t
-        for t in range(wdt):
-            hp[t] = hc[t]
+        hp, hc = hc, hp
     if bi < 0:
         return False
     # traceback; every cell reached has H > 0 unless its code is 0
@@ -399,27 +401,51 @@ def _qgram_bands(qhead, qstamp, qnext, xid, y, ly, q, need, e, identity, coverag
         return False, dbuf, pbuf
     ctr[5] += 1
     order = np.argsort(dbuf[:nh], kind="mergesort")
+    # a linking alignment drifts over <= e diagonals, so its >= need hits fall in one window
+    # [d, d + e] of the sorted hit diagonals: align only around such dense windows
     a = 0
+    b = 0
     serial = 0
-    while a < nh:
-        b = a + 1
-        while b < nh and dbuf[order[b]] - dbuf[order[b - 1]] <= e + 1:
-            b += 1
-        serial += 1
-        distinct = 0
-        for t in range(a, b):
-            qs = pbuf[order[t]]
-            if mark[qs] != serial:
-                mark[qs] = serial
-                distinct += 1
-        if distinct >= need:
-            ctr[3] += 1
-            ctr[4] += lx * (dbuf[order[b - 1]] - dbuf[order[a]] + 2 * e + 1)
-            if _band_align(x, lx, y, ly, dbuf[order[a]] - e, dbuf[order[b - 1]] + e, identity, coverage, cols):
-                for t in range(ly + 1):
-                    mark[t] = 0
-                return True, dbuf, pbuf
-        a = b
+    reg_lo = 0
+    reg_hi = -1
+    reg_start = 0
+    reg_end = 0
+    open_region = False
+    while a <= nh:
+        dense = False
+        if a < nh:
+            while b < nh and dbuf[order[b]] - dbuf[order[a]] <= e:
+                b += 1
+            dense = b - a >= need
+        if dense and open_region and dbuf[order[a]] <= reg_hi + e + 1:
+            reg_hi = dbuf[order[b - 1]]
+            reg_end = b
+        elif open_region and (a == nh or dense or dbuf[order[a]] > reg_hi + e + 1):
+            # close the region [reg_lo, reg_hi]: count its distinct y positions, then align
+            serial += 1
+            distinct = 0
+            for t in range(reg_start, reg_end):
+                qs = pbuf[order[t]]
+                if mark[qs] != serial:
+                    mark[qs] = serial
+                    distinct += 1
+            open_region = False
+            if distinct >= need:
+                ctr[3] += 1
+                ctr[4] += lx * (reg_hi - reg_lo + 2 * e + 1)
+                if _band_align(x, lx, y, ly, reg_lo - e, reg_hi + e, identity, coverage, cols):
+                    for t in range(ly + 1):
+                        mark[t] = 0
+                    return True, dbuf, pbuf
+            if dense:
+                continue  # reconsider this window as the start of a new region
+        elif dense:
+            open_region = True
+            reg_lo = dbuf[order[a]]
+            reg_hi = dbuf[order[b - 1]]
+            reg_start = a
+            reg_end = b
+        a += 1
     for t in range(ly + 1):
         mark[t] = 0
     return False, dbuf, pbuf

@@ -88,14 +88,14 @@ def test_pigeonhole_bounds_hold_for_worst_case_spread_edits():
 
 def _family_world(rng: np.random.Generator) -> list[str]:
     seqs = []
-    for div, n in ((0.015, 25), (0.03, 30), (0.05, 25), (0.12, 20)):
+    for div, n in ((0.015, 16), (0.03, 20), (0.05, 16), (0.12, 10)):
         cons = rand(1500, rng)
         for _ in range(n):
             a = int(rng.integers(0, 1200))
             b = int(min(1500, a + rng.integers(180, 1300)))
             s = mutate(cons[a:b], div * rng.uniform(0.6, 1.4), rng)
             seqs.append(revcomp(s) if rng.random() < 0.5 else s)
-    seqs += [rand(int(rng.integers(200, 900)), rng) for _ in range(30)]
+    seqs += [rand(int(rng.integers(200, 900)), rng) for _ in range(15)]
     return seqs
 
 
@@ -106,7 +106,7 @@ def test_groups_are_exactly_the_components_of_oracle_links():
     groups = containment_groups(seqs)
     pairs, _ = linked_pairs(seqs, seqs)
     pairs = [(a, b) for a, b in pairs if a != b]
-    assert len(pairs) > 100  # the world has plenty of links (and containment across lengths)
+    assert len(pairs) > 40  # the world has plenty of links (and containment across lengths)
     split = [(a, b) for a, b in pairs if groups[a] != groups[b]]
     assert split == []
     parent = list(range(len(seqs)))
@@ -121,7 +121,7 @@ def test_groups_are_exactly_the_components_of_oracle_links():
         parent[max(ra, rb)] = min(ra, rb)
     oracle_groups = np.array([find(i) for i in range(len(seqs))])
     assert (oracle_groups == groups).all()
-    assert 30 < len(set(groups.tolist())) < len(seqs)
+    assert 15 < len(set(groups.tolist())) < len(seqs)
 
 
 def test_grouping_is_a_pure_function_of_the_sequences():
