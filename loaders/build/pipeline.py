@@ -50,15 +50,14 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "validation_chroms": None,
     "cluster_identity": 0.95,
     "cluster_coverage": 0.8,
-    "cluster_search": True,
     "max_per_class": None,
-    "threads": 2,
+    "threads": None,
     "allow_drift": False,
     "alt_vcfs": [],
 }
 CHROM_HOLDOUT = {"demo": (["chr4"], ["chr3"]), "grch38": (["chr8"], ["chr9"])}
 NOT_IN_DIR_NAME = {"threads", "allow_drift"}
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 """Bump when a change to the shared pipeline changes what a build contains; cached builds are then redone."""
 NAMING_PARAMS = {"name", "fasta", "bed"}
 """Params that name a bring-your-own build (directory `<cache>/datasets/<source>/<name>`), not hashed into it."""
@@ -280,18 +279,16 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     rows, dup_stats = resolve_duplicates(rows)
     if rows.empty:
         raise DatasetError(f"{recipe.name}: no sequences left after filtering (check inputs and min_length)")
-    console.log(f"{len(rows)} sequences; clustering with MMseqs2")
-    work = cache_path / "tmp"
-    work.mkdir(parents=True, exist_ok=True)
+    console.log(f"{len(rows)} sequences; grouping (containment, both strands)")
+    grouping: dict[str, Any] = {"identity": p["cluster_identity"], "coverage": p["cluster_coverage"]}
     clusters = clustering.cluster(list(zip(rows["id"], rows["sequence"])), min_seq_id=p["cluster_identity"],
-                                  coverage=p["cluster_coverage"], threads=int(p["threads"]),
-                                  search=bool(p["cluster_search"]), work_dir=work)
+                                  coverage=p["cluster_coverage"], threads=p["threads"], stats=grouping)
     rows["cluster"] = rows["id"].map(clusters)
     split, split_stats = assign_splits(rows, p)
     rows["split"] = np.asarray(SPLITS)[split]
     stats = {**ctx.stats, **seq_stats, **dup_stats, **split_stats, "rows": int(len(rows)),
              "clusters": int(rows["cluster"].nunique()),
-             "multi_member_clusters": int((rows["cluster"].value_counts() > 1).sum())}
+             "multi_member_clusters": int((rows["cluster"].value_counts() > 1).sum()), "grouping": grouping}
     info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo", **key, "inputs": inputs_meta,
             "versions": _versions(), "stats": stats, "classes": list(recipe.classes)}
     write_built(out, recipe, rows, info, lambda i: render_card(recipe, i))

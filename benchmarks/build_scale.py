@@ -1,0 +1,255 @@
+"""Genome-scale build benchmark: a synthetic genome + BED at scale factor f of the real herv_classification.
+
+f = 1 is ~500,000 repeat copies from 50 families (copy divergence from the family consensus
+1-30 %, substitutions and 1-3 bp indels; copy lengths median ~500 bp, up to 10 kb, as
+fragments of consensi up to 10 kb) plus as many length-matched background intervals, about
+1 M sequences and 560 Mb. The copies are inserted, on a random strand, into random sequence
+(41 % GC); background intervals are carved from that random sequence.
+
+It runs the real `intervals` build (`loaders.build_dataset`) and records, per stage, the wall
+time and the peak RSS summed over this process and its children (sampled every 0.1 s), then
+checks the containment guarantee on a sample with an exhaustive, independent search
+(`tests/containment_oracle.py`: every sequence's q-gram count against the sample, Biopython
+alignment of each pair the q-gram lemma cannot rule out).
+
+    nice python benchmarks/build_scale.py --scale 0.01 0.03 0.1 --out docs/scale.json
+
+Run it under `nice` on a shared machine and say so when reporting.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+COPIES_F1 = 500_000
+FAMILIES = 50
+GC = 0.41
+
+
+def _random(rng: np.random.Generator, n: int) -> np.ndarray:
+    p = [(1 - GC) / 2, GC / 2, GC / 2, (1 - GC) / 2]
+    return rng.choice(4, size=n, p=p).astype(np.uint8)
+
+
+def _mutate(rng: np.random.Generator, seq: np.ndarray, rate: float) -> np.ndarray:
+    """Substitutions at 0.9 x rate, 1-3 bp insertions/deletions at 0.1 x rate (events per base)."""
+    out = seq.copy()
+    subs = rng.random(len(out)) < rate * 0.9
+    out[subs] = (out[subs] + rng.integers(1, 4, int(subs.sum()))) % 4
+    n_indel = rng.poisson(rate * 0.1 * len(out))
+    for pos in np.sort(rng.integers(0, len(out), n_indel))[::-1]:
+        size = int(rng.integers(1, 4))
+        if rng.random() < 0.5:
+            out = np.concatenate([out[:pos], _random(rng, size), out[pos:]])
+        else:
+            out = np.concatenate([out[:pos], out[pos + size:]])
+    return out
+
+
+def copy_lengths(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Median ~500 bp, long tail to 10 kb, at least 160 bp (the pipeline drops < 150 bp)."""
+    return np.clip(np.round(rng.lognormal(np.log(500), 0.55, n)), 160, 10_000).astype(np.int64)
+
+
+def generate(scale: float, out: Path, seed: int = 7) -> dict:
+    """Write genome.fa + labels.bed (+ truth.tsv) for scale factor `scale`; return counts."""
+    rng = np.random.default_rng(seed)
+    n_copies = max(FAMILIES, int(round(COPIES_F1 * scale)))
+    weights = 1 / np.arange(1, FAMILIES + 1) ** 0.8
+    sizes = rng.multinomial(n_copies, weights / weights.sum())
+    divergence = rng.uniform(0.01, 0.30, FAMILIES)
+    consensus_len = np.round(np.exp(rng.uniform(np.log(1_000), np.log(10_000), FAMILIES))).astype(int)
+    consensi = [_random(rng, int(n)) for n in consensus_len]
+    items: list[tuple[np.ndarray, str, str, int, float]] = []
+    for fam, (size, cons) in enumerate(zip(sizes, consensi)):
+        lengths = np.minimum(copy_lengths(rng, int(size)), len(cons))
+        for length in lengths:
+            start = int(rng.integers(0, len(cons) - length + 1))
+            d = float(np.clip(divergence[fam] * rng.uniform(0.6, 1.4), 0.005, 0.35))
+            items.append((_mutate(rng, cons[start:start + length], d), "herv", f"fam{fam}", start, d))
+    for length in copy_lengths(rng, len(items)):
+        items.append((_random(rng, int(length)), "background", "-", -1, 0.0))
+    order = rng.permutation(len(items))
+    total = sum(len(it[0]) for it in items)
+    n_chroms = 24
+    per_chrom = total * 1.6 / n_chroms
+    out.mkdir(parents=True, exist_ok=True)
+    bed_lines, truth = [], []
+    acgt = np.frombuffer(b"ACGT", dtype=np.uint8)
+    with open(out / "genome.fa", "wb") as fa:
+        chrom_i, parts, pos = 1, [], 0
+
+        def flush() -> None:
+            seq = acgt[np.concatenate(parts)]
+            fa.write(f">chr{chrom_i}\n".encode())
+            for a in range(0, len(seq), 1_000_000):
+                block = seq[a:a + 1_000_000]
+                fa.write(b"\n".join(block[b:b + 80].tobytes() for b in range(0, len(block), 80)) + b"\n")
+
+        for idx in order:
+            seq, label, fam, cstart, d = items[idx]
+            spacer = _random(rng, int(rng.integers(100, 1_000)))
+            parts.append(spacer)
+            pos += len(spacer)
+            strand = "+"
+            if label == "herv" and rng.random() < 0.5:
+                strand = "-"
+                seq = (3 - seq)[::-1]
+            parts.append(seq)
+            bed_lines.append(f"chr{chrom_i}\t{pos}\t{pos + len(seq)}\t{label}\t0\t{strand}\n")
+            truth.append(f"chr{chrom_i}\t{pos}\t{pos + len(seq)}\t{strand}\t{label}\t{fam}\t{cstart}\t{d:.4f}\n")
+            pos += len(seq)
+            if pos > per_chrom:
+                parts.append(_random(rng, 500))
+                flush()
+                chrom_i, parts, pos = chrom_i + 1, [], 0
+        if parts:
+            parts.append(_random(rng, 500))
+            flush()
+    (out / "labels.bed").write_text("".join(bed_lines))
+    (out / "truth.tsv").write_text("chrom\tstart\tend\tstrand\tlabel\tfamily\tconsensus_start\tdivergence\n"
+                                   + "".join(truth))
+    return {"copies": n_copies, "background": n_copies, "sequence_bp": int(total), "chromosomes": chrom_i}
+
+
+class PeakRSS:
+    """Peak of (RSS of this process + all its descendants), sampled every `interval` seconds."""
+
+    def __init__(self, interval: float = 0.1):
+        import psutil
+
+        self.proc = psutil.Process()
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> int:
+        total = 0
+        for p in [self.proc, *self.proc.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except Exception:  # a child that just exited
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.sample())
+            time.sleep(self.interval)
+
+    def reset(self) -> None:
+        self.peak = self.sample()
+
+    def __enter__(self) -> "PeakRSS":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed_build(fasta: Path, bed: Path, cache: Path, threads: int) -> dict:
+    """Run the real `intervals` build with each pipeline stage wrapped by a timer + RSS peak."""
+    import loaders
+    from loaders.build import pipeline
+
+    stages: dict[str, dict] = {}
+    mem = PeakRSS()
+
+    def wrap(owner, attr: str, stage: str) -> None:
+        fn = getattr(owner, attr)
+
+        def timed(*a, **kw):
+            mem.reset()
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                stages[stage] = {"seconds": round(time.perf_counter() - t0, 2), "peak_rss_gb": round(mem.peak / 2**30, 2)}
+
+        setattr(owner, attr, timed)
+
+    wrap(pipeline, "extract_rows", "extract sequences")
+    wrap(pipeline, "resolve_duplicates", "resolve duplicates")
+    wrap(pipeline.clustering, "cluster", "grouping")
+    wrap(pipeline, "assign_splits", "split")
+    wrap(pipeline, "write_built", "export (parquet, card)")
+    with mem:
+        t0 = time.perf_counter()
+        path = loaders.build_dataset("intervals", source="user", cache_dir=cache, fasta=str(fasta), bed=str(bed),
+                                     name="scale", threads=threads, rebuild=True)
+        wall = time.perf_counter() - t0
+        overall = mem.peak
+    return {"path": str(path), "wall_seconds": round(wall, 1), "peak_rss_gb": round(overall / 2**30, 2),
+            "stages": stages}
+
+
+def sample_check(path: Path, n_sample: int, seed: int = 0) -> dict:
+    """Exhaustive, independent check: every link of `n_sample` random rows to any row stays in one group."""
+    import pandas as pd
+
+    from containment_oracle import linked_pairs
+
+    parts = [pd.read_parquet(f) for f in sorted((path / "multiclass").glob("*.parquet"))]
+    rows = pd.concat(parts, ignore_index=True)
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(rows), size=min(n_sample, len(rows)), replace=False)
+    t0 = time.perf_counter()
+    pairs, flagged = linked_pairs(rows["sequence"].iloc[pick].tolist(), rows["sequence"].tolist())
+    groups = rows["cluster"].to_numpy()
+    broken = [(int(pick[a]), int(b)) for a, b in pairs if pick[a] != b and groups[pick[a]] != groups[b]]
+    return {"sample": int(len(pick)), "pairs_flagged_by_qgram_lemma": int(flagged),
+            "linked_pairs_found": int(sum(1 for a, b in pairs if pick[a] != b)), "linked_pairs_split": len(broken),
+            "check_seconds": round(time.perf_counter() - t0, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, nargs="+", default=[0.01])
+    ap.add_argument("--threads", type=int, default=0, help="0: all cores this process may use")
+    ap.add_argument("--sample", type=int, default=200, help="rows checked exhaustively (0: skip)")
+    ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
+    ap.add_argument("--out", type=Path, default=None, help="append results (JSON lines) here")
+    args = ap.parse_args()
+    from loaders.build.containment import threads_default
+
+    threads = args.threads or threads_default()
+    for scale in args.scale:
+        with tempfile.TemporaryDirectory(dir=args.work, prefix=f"scale-{scale}-") as tmp:
+            work = Path(tmp)
+            t0 = time.perf_counter()
+            counts = generate(scale, work / "input")
+            gen_s = time.perf_counter() - t0
+            res = timed_build(work / "input" / "genome.fa", work / "input" / "labels.bed", work / "cache", threads)
+            info = json.loads((Path(res["path"]) / "build.json").read_text())
+            res.update(scale=scale, threads=threads, generate_seconds=round(gen_s, 1), **counts,
+                       rows=info["stats"]["rows"], groups=info["stats"]["clusters"],
+                       multi_member_groups=info["stats"]["multi_member_clusters"],
+                       grouping_stats=info["stats"].get("grouping", {}),
+                       loadavg_1min=os.getloadavg()[0])
+            if args.sample:
+                res["sample_check"] = sample_check(Path(res["path"]), args.sample)
+            res.pop("path")
+            line = json.dumps(res)
+            print(line, flush=True)
+            if args.out:
+                with open(args.out, "a") as fh:
+                    fh.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()
