@@ -343,7 +343,8 @@ class EpochTimer:
 
 
 class SyncAudit:
-    """Trainer callback: counts host-synchronising CUDA calls in training steps `first`..`first + count - 1`."""
+    """Trainer callback: counts host-synchronising CUDA calls over training steps `first`..`first + count - 1`,
+    everything in between included (fetching and copying the next batches, logging checks)."""
 
     def __init__(self, first: int = 3, count: int = 20) -> None:
         from transformers import TrainerCallback
@@ -353,15 +354,21 @@ class SyncAudit:
 
         class _CB(TrainerCallback):
             def on_step_begin(self, args, state, control, **kwargs):
-                if torch.cuda.is_available() and audit.first <= state.global_step < audit.first + audit.count:
+                if torch.cuda.is_available() and state.global_step == audit.first and not audit.active:
                     torch.cuda.set_sync_debug_mode("warn")
                     audit.active = True
 
             def on_step_end(self, args, state, control, **kwargs):
                 if audit.active:
+                    audit.steps += 1
+                    if audit.steps >= audit.count:
+                        torch.cuda.set_sync_debug_mode(0)
+                        audit.active = False
+
+            def on_train_end(self, args, state, control, **kwargs):
+                if audit.active:
                     torch.cuda.set_sync_debug_mode(0)
                     audit.active = False
-                    audit.steps += 1
 
         self.callback = _CB()
 

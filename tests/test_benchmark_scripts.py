@@ -45,3 +45,24 @@ def test_synthetic_sequences_are_log_uniform_acgt_and_seeded() -> None:
     assert seqs == again and set("".join(seqs[:50])) == set("ACGT") and set(labels) == {0, 1}
     assert lengths.min() >= 150 and lengths.max() <= 3000
     assert abs(np.median(np.log(lengths)) - (np.log(150) + np.log(3000)) / 2) < 0.1  # log-uniform: median at the geometric mean
+
+
+def test_sync_audit_window_spans_exactly_the_requested_steps(monkeypatch) -> None:
+    """Debug mode goes on at the start of step `first` and off after `count` steps (fetches in between included)."""
+    import torch
+
+    calls: list[object] = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "set_sync_debug_mode", lambda mode: calls.append(mode))
+    audit = throughput.SyncAudit(first=2, count=3)
+
+    class State:
+        global_step = 0
+
+    state = State()
+    for step in range(8):
+        state.global_step = step
+        audit.callback.on_step_begin(None, state, None)
+        audit.callback.on_step_end(None, state, None)
+    audit.callback.on_train_end(None, state, None)
+    assert calls == ["warn", 0] and audit.steps == 3 and not audit.active
