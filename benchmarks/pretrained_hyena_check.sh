@@ -17,7 +17,7 @@ export PHENOSEQ_LEADERBOARD="$OUT/leaderboard"
 
 $BENCH data build herv_classification --source demo
 $BENCH run --model "$MODEL" --task herv_classification/binary --source demo --seeds 2 --epochs 1 \
-  --trust-remote-code --output "$OUT" --no-progress
+  --trust-remote-code --out "$OUT" --no-progress
 results=$(find "$OUT" -maxdepth 1 -name 'herv_classification_binary__*.json' | head -n 1)
 stem=$(basename "$results" .json)
 $BENCH interpret --model "$OUT/models/$stem/seed-0" --task herv_classification/binary --source demo \

@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 
 import benchmark.cli
 import benchmark.interpret.cli
+from phenoseq.cli import new_app
 
 
 def app() -> typer.Typer:
-    a = typer.Typer(pretty_exceptions_enable=False)
+    a = new_app()  # the root error handling (one line, exit 2)
     benchmark.cli.register(a)
     benchmark.interpret.cli.register(a)
     return a
@@ -58,7 +59,7 @@ def run_flow(model: Path, task: str, out: Path, *, trust: bool, lora: bool, max_
     flag = ["--trust-remote-code"] if trust else []
     base = ["--task", task, "--epochs", 1, "--batch-size", 8, "--max-length", max_length, "--lr", 1e-3,
             "--no-progress", *flag]
-    common = [*base, "--output", out]
+    common = [*base, "--out", out]
     res = invoke("run", "--model", model, "--seeds", 2, *common)
     assert res.exit_code == 0, res.output
     [path] = list(out.glob("*.json"))
@@ -104,7 +105,7 @@ def run_flow(model: Path, task: str, out: Path, *, trust: bool, lora: bool, max_
     assert 0.0 <= block["planted_auroc"] <= 1.0 and block["n_sequences"] == 4
 
     if lora:
-        res = invoke("run", "--model", model, "--seeds", 1, "--lora", "--no-save-models", *base, "--output", out / "lora")
+        res = invoke("run", "--model", model, "--seeds", 1, "--lora", "--no-save-models", *base, "--out", out / "lora")
         assert res.exit_code == 0, res.output
     return results
 

@@ -47,7 +47,7 @@ def build_toy(out: Path, seed: int = 0) -> Path:
 
 def test_remote_code_model_with_shared_parameter_no_mask_and_input_ids_only(task, tmp_path):
     model = build_toy(tmp_path / "toy")
-    line = one_line_error(invoke("run", "--model", model, "--task", task, "--output", tmp_path / "no", "--no-progress"))
+    line = one_line_error(invoke("run", "--model", model, "--task", task, "--out", tmp_path / "no", "--no-progress"))
     assert "--trust-remote-code" in line and not (tmp_path / "no").exists()
     results = run_flow(model, task, tmp_path / "out", trust=True, lora=True)
     assert results["model"]["adapter"] == "generic"
@@ -97,7 +97,7 @@ def test_train_failure_is_one_line_and_writes_nothing(task, tmp_path, monkeypatc
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB\nmore detail")
 
     monkeypatch.setattr(transformers.Trainer, "training_step", broken)
-    line = one_line_error(invoke("run", "--model", model, "--task", task, "--epochs", 1, "--output", tmp_path / "out",
+    line = one_line_error(invoke("run", "--model", model, "--task", task, "--epochs", 1, "--out", tmp_path / "out",
                                  "--no-progress"))
     assert line == f"error: model '{model}': train failed: OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"
     written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]

@@ -100,7 +100,7 @@ def test_hyena_dna_repository_tokenizer_fails_in_one_line(tmp_path):
         {"char_ords": [ord(c) for c in "ACGTN"], "model_max_length": 1026,
          "auto_map": {"AutoTokenizer": ["hg38_char_tokenizer.CharacterTokenizer", None]}}))
     line = one_line_error(invoke("run", "--model", model, "--task", csv_task(tmp_path), "--trust-remote-code",
-                                 "--output", tmp_path / "out", "--no-progress"))
+                                 "--out", tmp_path / "out", "--no-progress"))
     assert f"model '{model}': load failed: " in line
     assert not (tmp_path / "out").exists()
 
@@ -140,6 +140,6 @@ def test_caduceus_on_cpu_is_one_clear_error(tmp_path):
         pytest.skip("CUDA + mamba-ssm present: the GPU check runs Caduceus")
     model = build_family("caduceus", tmp_path / "cad", code_dir("caduceus"))
     line = one_line_error(invoke("run", "--model", model, "--task", csv_task(tmp_path), "--trust-remote-code",
-                                 "--output", tmp_path / "out", "--no-progress"))
+                                 "--out", tmp_path / "out", "--no-progress"))
     assert line.startswith(f"error: model '{model}' (caduceus): load failed: needs CUDA + mamba-ssm")
     assert not (tmp_path / "out").exists()

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import typer
 from conftest import make_tiny_task
 from transformers import TrainerCallback
 from typer.testing import CliRunner
@@ -21,6 +20,7 @@ from benchmark.finetune import FineTuneConfig, FineTunePredictor
 from benchmark.metrics import compute_metrics
 from benchmark.models.batching import pool_logits, softmax, token_budget_batches
 from benchmark.models.tiny import make_tiny_dnabert
+from phenoseq.cli import new_app
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
@@ -128,11 +128,11 @@ def csv_task(tmp_path_factory) -> Path:
     (["--attn", "flash"], "error: --attn must be one of auto, sdpa, eager, got 'flash'"),
 ])
 def test_bad_speed_options_are_one_line_errors(dnabert, csv_task, tmp_path, extra, expect) -> None:
-    app = typer.Typer(pretty_exceptions_enable=False)
-    benchmark.cli.register(app)
     out = tmp_path / "out"
+    app = new_app()
+    benchmark.cli.register(app)
     res = CliRunner().invoke(app, ["run", "--model", str(dnabert), "--task", f"csv:{csv_task}", "--max-length", "64",
-                                   "--output", str(out), "--no-progress", *extra])
+                                         "--out", str(out), "--no-progress", *extra])
     assert res.exit_code == 2
     assert res.output.strip().splitlines()[-1] == expect
     assert not out.exists()
@@ -146,7 +146,7 @@ def test_torchrun_two_processes_on_cpu(dnabert, csv_task, tmp_path) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--no-python", str(bench), "run",
            "--model", str(dnabert), "--task", f"csv:{csv_task}", "--seeds", "1", "--epochs", "2", "--lr", "3e-3",
-           "--max-length", "64", "--max-tokens", "256", "--pad-multiple", "8", "--output", str(out), "--no-progress"]
+           "--max-length", "64", "--max-tokens", "256", "--pad-multiple", "8", "--out", str(out), "--no-progress"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=400)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr

@@ -107,7 +107,7 @@ def fitted(tmp_path_factory):
     pd.DataFrame(rows).to_csv(csv, index=False)
     model = make_tiny_dnabert(root / "dnabert6", k=6)
     res = invoke("run", "--model", model, "--task", f"csv:{csv}", "--seeds", 1, "--epochs", 1, "--patience", 0,
-                 "--batch-size", 16, "--output", root / "results", "--no-progress")
+                 "--batch-size", 16, "--out", root / "results", "--no-progress")
     assert res.exit_code == 0, res.output
     (model_dir,) = (root / "results").glob("models/*/seed-0")
     return {"task": f"csv:{csv}", "model": model_dir}

@@ -33,13 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark.interpret.motifs import Motif
+from benchmark.interpret.motifs import DEFAULT_SITES, Motif
 from loaders.core.dna import reverse_complement
 
 NRDB_DNA = np.array([0.281774, 0.222020, 0.228876, 0.267330])
 """FIMO's default DNA background (`--bfile --nrdb--`; MEME suite `get_nrdb_frequencies`)."""
 PSSM_RANGE = 1000
-DEFAULT_SITES = 20
 BG_EPSILON = 5e-7
 LOG2_E = 1.44269504  # MEME's my_log2 multiplies ln(x) by this constant
 P_THRESHOLD = 1e-4

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.interpret.fimo import DEFAULT_SITES
-from benchmark.interpret.motifs import JASPAR_RELEASE, Motif, load_jaspar
+from benchmark.interpret.motifs import DEFAULT_SITES, JASPAR_RELEASE, Motif, load_jaspar
 from loaders.core.errors import UserError
 
 DNA = "ACGT"

@@ -19,6 +19,8 @@ import pandas as pd
 from loaders.core.errors import UserError
 
 JASPAR_RELEASE = "JASPAR2026"
+DEFAULT_SITES = 20
+"""Sites FIMO assumes for a motif whose file states none (it weights the pseudocount by the site count)."""
 """Pinned JASPAR release (bundled with pyjaspar; no download)."""
 P_THRESHOLD = 1e-4
 HIT_COLUMNS = ["motif_id", "motif_name", "sequence_name", "start", "end", "strand", "score", "p_value", "q_value"]

@@ -54,9 +54,9 @@ def scan_command(
             typer.echo("note: the motif file states no background; using uniform (as FIMO does)", err=True)
         hits = scan_fimo(chosen, records, background=bg, motif_background=mset.background, pseudocount=pseudocount,
                          threshold=pvalue, both_strands=not norc, qvalues=not no_qvalue)
-    except UserError:
-        raise
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError) as exc:  # scanning's own checks (e.g. a background's values) -> one line
+        if isinstance(exc, UserError):
+            raise
         raise UserError(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)) from exc
     atomic_write_text(out, to_tsv(hits))
     typer.echo(f"{len(hits)} hits of {len(chosen)} motifs in {len(records)} sequences (p <= {pvalue:g}, "
