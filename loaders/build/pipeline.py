@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Mapping
 from importlib import metadata
@@ -28,11 +29,11 @@ from loaders.build import splits as splitting
 from loaders.build.card import render_card
 from loaders.build.export import write_built
 from loaders.build.formats import is_primary, read_chrom_sizes
-from loaders.build.genome import Genome
+from loaders.build.genome import IUPAC_POLICIES, Genome
 from loaders.build.sequences import extract_rows, resolve_duplicates
-from loaders.core.degenerate import MIN_TEST_PER_CLASS, check_config_counts
+from loaders.core.degenerate import MIN_TEST_PER_CLASS, check_config_counts, check_min_test_per_class
 from loaders.core.errors import DatasetError, FormatError
-from loaders.core.files import check_input_file, sha256_file
+from loaders.core.files import check_input_file, check_output_dir, sha256_file
 from loaders.core.leftovers import sweep_cache
 from loaders.core.paths import cache_dir as default_cache
 from loaders.core.paths import dataset_dir
@@ -40,7 +41,8 @@ from loaders.core.recipe import INTERVAL_COLUMNS, BuildContext, Recipe, SourceFi
 from loaders.core.schema import SPLITS
 from loaders.registry import recipe_source_hash
 
-console = Console(stderr=True)
+console = Console(stderr=True, quiet=not (sys.stderr.isatty() or os.environ.get("PHENOSEQ_PROGRESS") == "1"))
+"""Build progress, on a terminal only (or with PHENOSEQ_PROGRESS=1): piped, a failed build prints its one error line."""
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "seed": 42,
@@ -78,6 +80,9 @@ def effective_params(recipe: Recipe, source: str, params: dict[str, Any]) -> dic
         raise DatasetError(f"{recipe.name}: unknown build parameter(s) {', '.join(unknown)}")
     merged.update({k: v for k, v in params.items() if v is not None})
     merged["iupac"] = merged["iupac"] or IUPAC_DEFAULT.get(source, "error")
+    if merged["iupac"] not in IUPAC_POLICIES:
+        raise DatasetError(f"iupac must be one of {', '.join(IUPAC_POLICIES)}, got {merged['iupac']!r}")
+    check_min_test_per_class(merged["min_test_per_class"])
     for key in ("fasta", "bed"):  # one build whatever the spelling of the path (../x.fa, dir/x.fa)
         if merged.get(key) not in (None, "", "None"):
             merged[key] = str(Path(str(merged[key])).expanduser().resolve())
@@ -250,7 +255,7 @@ def _reusable(out: Path, key: dict[str, Any], inputs_meta: dict[str, Any] | None
 def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, rebuild: bool = False,
           params: dict[str, Any] | None = None) -> Path:
     """Build `recipe` from `source` into the cache (skipped when already built); return its directory."""
-    cache_path = default_cache(cache)
+    cache_path = check_output_dir(default_cache(cache), "cache (--cache-dir / $PHENOSEQ_CACHE)")
     sweep_cache(cache_path)  # temps a killed build left behind (their owner process is gone)
     if source not in recipe.sources:
         raise DatasetError(f"{recipe.name}: no '{source}' source (available: {', '.join(recipe.sources)})")

@@ -43,11 +43,16 @@ def degenerate_problem(label_names: Sequence[str], labels: Mapping[str, Sequence
     return None
 
 
+def check_min_test_per_class(value: object) -> None:
+    """Raise `DatasetError` unless `value` is an integer >= 1."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise DatasetError(f"min_test_per_class must be an integer >= 1, got {value!r}")
+
+
 def check_config_counts(where: str, label_names: Sequence[str], labels: Mapping[str, Sequence[int] | np.ndarray | None],
                         min_test_per_class: int = MIN_TEST_PER_CLASS) -> None:
     """Raise `DatasetError("<where>: <problem>")` when `degenerate_problem` finds one."""
-    if not isinstance(min_test_per_class, int) or isinstance(min_test_per_class, bool) or min_test_per_class < 1:
-        raise DatasetError(f"min_test_per_class must be an integer >= 1, got {min_test_per_class!r}")
+    check_min_test_per_class(min_test_per_class)
     problem = degenerate_problem(label_names, labels, min_test_per_class)
     if problem:
         hint = "; add data, or lower --param min_test_per_class" if "min_test_per_class" in problem else ""
