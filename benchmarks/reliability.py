@@ -114,7 +114,9 @@ def leftovers(*roots: Path) -> list[str]:
 
 # --- inputs -----------------------------------------------------------------------------------------
 def _random_seq(rng: Any, n: int) -> str:
-    return "".join(rng.choice(list("ACGT"), size=n))
+    import numpy as np
+
+    return np.frombuffer(b"ACGT", dtype=np.uint8)[rng.integers(0, 4, size=n)].tobytes().decode()
 
 
 def make_inputs(folder: Path) -> Path:
@@ -578,10 +580,15 @@ def _results_digest(work: Path) -> str:
 
 
 def _store_digest(store: Path) -> str:
+    import sqlite3
+
     from leaderboard.store import ResultsStore
 
+    con = sqlite3.connect(store / "index.sqlite")  # what the runs indexed, before a reader could heal anything
+    indexed = sorted(r[0] for r in con.execute("SELECT entry_id FROM entries"))
+    con.close()
     rows = ResultsStore(store).rows()
-    h = hashlib.sha256()
+    h = hashlib.sha256(json.dumps(indexed).encode())
     for r in sorted(rows, key=lambda r: r["entry_id"]):
         h.update(json.dumps({k: v for k, v in r.items() if k != "submitted_at"}, sort_keys=True).encode())
         h.update((store / "entries" / r["entry_id"] / "predictions.parquet").read_bytes())
@@ -665,8 +672,12 @@ def kill_points(work: Path, out: Path | None = None, points: Iterable[KillPoint]
     work.mkdir(parents=True, exist_ok=True)
     inputs = make_kill_inputs(work / "inputs", genome_mb)
     rows = []
+    refs: dict[tuple, dict[str, Any]] = {}
     for point in points:
-        ref = kill_run(point, work, inputs, f"{point.name}-ref", None)
+        key = (point.setup, point.command, point.output, point.followup)
+        if key not in refs:  # points that kill the same command share its unkilled reference
+            refs[key] = kill_run(point, work, inputs, f"{point.name}-ref", None)
+        ref = refs[key]
         got = kill_run(point, work, inputs, f"{point.name}-kill", point.name)
         rows.append({"point": point.name, "killed": got["killed"], "leftovers_after_kill": got["leftovers_after_kill"],
                      "leftovers_after_next_run": len(got["leftovers_after_next_run"]),
@@ -805,7 +816,7 @@ def _safe_board(name: str) -> Callable[[dict[str, str]], bool]:
         html, md, js = board["html"], board["md"], board["json"]
         one_script = html.count("<script") == 1  # the board's own sorting script only
         no_md_html = "<script" not in md and "<img" not in md and "<svg" not in md
-        no_md_image = md.count("![") == md.count(".png)")  # only the board's own plots
+        no_md_image = len(re.findall(r"(?<!\\)!\[", md)) == md.count("\n## ")  # only the board's own plot per task
         models = [e["model_id"] for t in json.loads(js)["tasks"].values() for e in t["entries"]]
         return one_script and no_md_html and no_md_image and name in models and board["png"] == "ok"
     return ok
@@ -827,7 +838,7 @@ CRAFTED: tuple[Craft, ...] = (
           rendered=lambda b: "0.9900 (self-reported)" in b["md"] and "0.9900 (self-reported)" in b["html"]),
     Craft("interpretation with per-example (recomputed)", files=lambda p, r: _examples(p, r),
           rendered=lambda b: "(recomputed)" in b["md"] and "(recomputed)" in b["html"]),
-    Craft("per-example with tampered planted AUROC", files=lambda p, r: _examples(p, r, tamper=0.05),
+    Craft("per-example with tampered planted AUROC", files=lambda p, r: _examples(p, r, tamper=-0.05),
           refused=r"^interpretation: reported planted_auroc .* differs from re-computed"),
     Craft("per-example site outside the sequence", files=lambda p, r: _examples(p, r, site_end=500),
           refused=r"^interpretation per_example row 0: site \[10, 500\) outside its 100 bases$"),
