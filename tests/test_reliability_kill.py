@@ -1,5 +1,5 @@
 """Issue 11, kill -9: a real `bench` process killed mid-write leaves temps that the next run removes,
-and the next run's output is identical to an unkilled run's. Reduced to three points here (the
+and the next run's output is identical to an unkilled run's. Reduced to two points here (the
 genome decompression among them); `benchmarks/reliability.py kill` runs all eight and an external kill."""
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import reliability as rel  # noqa: E402
 
-FAST_POINTS = ("genome-decompress", "genome-index", "results-write")
+FAST_POINTS = ("genome-decompress", "genome-index")
+"""They share one unkilled reference run; test_reliability_files covers a killed atomic write in-process."""
 
 
 def test_kill_points_leave_nothing_after_the_next_run(tmp_path):
