@@ -4,6 +4,8 @@ CSV: columns `sequence`, `label` and optionally `split` (train/validation/test) 
 FASTA: labels in the headers, `>ID label=NAME [split=train]` or `>ID|NAME`.
 Without a split, a stratified 80/10/10 split is drawn with a fixed seed (default 0), so
 every model seed sees the same split. Sequences are upper-cased and must be ACGTN.
+Files must be UTF-8 text; a degenerate file (one class, no train or test rows, a class missing
+from train or test) is refused in one line (`loaders.core.degenerate`).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pandas as pd
 from datasets import Dataset, DatasetDict
 
 from benchmark.task import Task
+from loaders.core.degenerate import degenerate_problem
 from loaders.core.errors import DatasetError
 from loaders.core.fingerprint import fingerprint_split
 from loaders.core.schema import features, label_order
@@ -39,13 +42,22 @@ def check_sequences(ids: list[str], sequences: list[str], where: str) -> None:
         bad = illegal_characters(seq)
         if bad:
             shown = ", ".join(repr(c) for c in bad[:5])
-            raise DatasetError(f"{where}: sequence '{rid}' contains illegal character(s) {shown} (allowed: A, C, G, T, N)")
+            raise DatasetError(f"{where}: sequence '{rid}' contains illegal character(s) {shown} (allowed: A, C, G, T, N); "
+                               f"first at position {seq.index(bad[0]) + 1}")
 
 
 def check_task_sequences(task: Task) -> None:
     """`check_sequences` over every split of a task."""
     for split, ds in task.data.items():
         check_sequences(list(ds["id"]), list(ds["sequence"]), f"{task.id} [{split}]")
+
+
+def check_task_usable(task: Task) -> None:
+    """Raise `DatasetError` when a task cannot be trained and scored (see `loaders.core.degenerate`)."""
+    labels = {split: task.data[split]["label"] if split in task.data else None for split in ("train", "validation", "test")}
+    problem = degenerate_problem(task.label_names, labels, min_test_per_class=1, required=("train", "test"))
+    if problem:
+        raise DatasetError(f"{task.id}: degenerate dataset: {problem}")
 
 
 def seeded_split(labels: list[int], seed: int = 0, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> list[str]:
@@ -92,6 +104,10 @@ def rows_to_task(records: pd.DataFrame, task_id: str, name: str, kind: str, wher
         splits = seeded_split(labels, split_seed)
         if "test" not in splits or "train" not in splits:
             raise DatasetError(f"{where}: too few sequences per class to split (need at least 3 per class)")
+    by_split = {s: [lab for lab, sp in zip(labels, splits) if sp == s] for s in ("train", "validation", "test")}
+    problem = degenerate_problem(names, by_split, min_test_per_class=1, required=("train", "test"))
+    if problem:
+        raise DatasetError(f"{where}: degenerate dataset: {problem}")
     rows: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
     for rid, seq, lab, sp in zip(ids, seqs, labels, splits):
         gc = (seq.count("G") + seq.count("C")) / len(seq)
@@ -108,7 +124,7 @@ def read_csv_records(path: Path) -> pd.DataFrame:
     """CSV -> DataFrame with id, sequence, label[, split]; one-line errors for missing columns/values."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDatasetError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DatasetError(f"{path}: cannot read CSV ({str(exc).strip().splitlines()[0] if str(exc).strip() else 'empty'})") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     for col in ("sequence", "label"):
@@ -152,9 +168,12 @@ def read_fasta_records(path: Path) -> pd.DataFrame:
         records.append(rec)
 
     start = 0
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raise DatasetError(f"{path}:{lineno}: not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
             if not line:
                 continue
             if line.startswith(">"):
@@ -177,6 +196,8 @@ def load_byo_task(task_id: str, split_seed: int = 0) -> Task:
     if kind not in ("csv", "fasta") or not raw:
         raise DatasetError(f"task '{task_id}': expected csv:PATH or fasta:PATH")
     path = Path(raw).expanduser()
+    if path.is_dir():
+        raise DatasetError(f"{kind} file '{raw}' is a directory, not a file")
     if not path.is_file():
         raise DatasetError(f"{kind} file '{raw}' does not exist")
     frame = read_csv_records(path) if kind == "csv" else read_fasta_records(path)

@@ -56,6 +56,8 @@ def build_cmd(
     validation_chroms: Optional[str] = typer.Option(None, help="Comma-separated validation chromosomes."),
     max_per_class: Optional[int] = typer.Option(None, help="Seeded cap on intervals per class."),
     allow_drift: bool = typer.Option(False, help="Accept upstream files whose sha256 changed since first download."),
+    iupac_as_n: bool = typer.Option(False, "--iupac-as-n", help="Read IUPAC ambiguity codes (R, Y, S...) of the genome as N "
+                                                                 "(default: refused; the grch38 source always reads them as N)."),
     fasta: Optional[Path] = typer.Option(None, help="intervals recipe: genome FASTA (plain or gzip)."),
     bed: Optional[Path] = typer.Option(None, help="intervals recipe: labelled BED (name column = label)."),
     task_name: Optional[str] = typer.Option(None, "--name", help="intervals recipe: name of the new dataset."),
@@ -77,6 +79,8 @@ def build_cmd(
         params["validation_chroms"] = validation_chroms.split(",")
     if allow_drift:
         params["allow_drift"] = True
+    if iupac_as_n:
+        params["iupac"] = "n"
     from loaders.build.fetch import FetchError
 
     try:

@@ -40,6 +40,9 @@ def scan_command(
         raise UserError(f"--pvalue must be in (0, 1], got {pvalue}")
     if not out.parent.is_dir():
         raise UserError(f"output folder '{out.parent}' does not exist")
+    from loaders.core.files import check_output_file
+
+    check_output_file(out, "--out")
     try:
         mset = resolve_motifs([s for s in motifs.split(",") if s.strip()])
         chosen = mset.motifs

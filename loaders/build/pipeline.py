@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Mapping
 from importlib import metadata
@@ -28,17 +29,20 @@ from loaders.build import splits as splitting
 from loaders.build.card import render_card
 from loaders.build.export import write_built
 from loaders.build.formats import is_primary, read_chrom_sizes
-from loaders.build.genome import Genome
+from loaders.build.genome import IUPAC_POLICIES, Genome
 from loaders.build.sequences import extract_rows, resolve_duplicates
+from loaders.core.degenerate import MIN_TEST_PER_CLASS, check_config_counts, check_min_test_per_class
 from loaders.core.errors import DatasetError, FormatError
-from loaders.core.files import sha256_file
+from loaders.core.files import check_input_file, check_output_dir, sha256_file
+from loaders.core.leftovers import sweep_cache
 from loaders.core.paths import cache_dir as default_cache
 from loaders.core.paths import dataset_dir
 from loaders.core.recipe import INTERVAL_COLUMNS, BuildContext, Recipe, SourceFile
 from loaders.core.schema import SPLITS
 from loaders.registry import recipe_source_hash
 
-console = Console(stderr=True)
+console = Console(stderr=True, quiet=not (sys.stderr.isatty() or os.environ.get("PHENOSEQ_PROGRESS") == "1"))
+"""Build progress, on a terminal only (or with PHENOSEQ_PROGRESS=1): piped, a failed build prints its one error line."""
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "seed": 42,
@@ -54,7 +58,12 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "threads": None,
     "allow_drift": False,
     "alt_vcfs": [],
+    "iupac": None,
+    "min_test_per_class": MIN_TEST_PER_CLASS,
 }
+IUPAC_DEFAULT = {"grch38": "n"}
+"""`iupac` when not given: the pinned GRCh38 (GCA_000001405.15) itself carries a few ambiguity codes
+(e.g. chr3:16902883 'B'), read as N; a user's or the demo genome's codes are refused (loaders.build.genome)."""
 CHROM_HOLDOUT = {"demo": (["chr4"], ["chr3"]), "grch38": (["chr8"], ["chr9"])}
 NOT_IN_DIR_NAME = {"threads", "allow_drift"}
 PIPELINE_VERSION = "2"
@@ -70,6 +79,13 @@ def effective_params(recipe: Recipe, source: str, params: dict[str, Any]) -> dic
     if unknown:
         raise DatasetError(f"{recipe.name}: unknown build parameter(s) {', '.join(unknown)}")
     merged.update({k: v for k, v in params.items() if v is not None})
+    merged["iupac"] = merged["iupac"] or IUPAC_DEFAULT.get(source, "error")
+    if merged["iupac"] not in IUPAC_POLICIES:
+        raise DatasetError(f"iupac must be one of {', '.join(IUPAC_POLICIES)}, got {merged['iupac']!r}")
+    check_min_test_per_class(merged["min_test_per_class"])
+    for key in ("fasta", "bed"):  # one build whatever the spelling of the path (../x.fa, dir/x.fa)
+        if merged.get(key) not in (None, "", "None"):
+            merged[key] = str(Path(str(merged[key])).expanduser().resolve())
     test, val = CHROM_HOLDOUT.get(source, (["chr8"], ["chr9"]))
     merged["test_chroms"] = list(merged["test_chroms"] or test)
     merged["validation_chroms"] = list(merged["validation_chroms"] or val)
@@ -112,10 +128,9 @@ def resolve_inputs(recipe: Recipe, source: str, cache: Path, params: dict[str, A
         for f in recipe.sources[source]:
             raw = f.url.format(**params)
             if raw in ("", "None"):
-                raise DatasetError(f"{recipe.name}: missing input '{f.key}' (pass {f.url.strip('{}')}=PATH)")
+                raise DatasetError(f"{recipe.name}: missing input '{f.key}' (pass --{f.url.strip('{}').replace('_', '-')} PATH)")
             p = Path(raw).expanduser().resolve()
-            if not p.is_file():
-                raise DatasetError(f"{p}: {f.key} file not found")
+            check_input_file(p, f"{f.key} file")
             paths[f.key] = p
             meta[f.key] = {"path": str(p), "sha256": sha256_file(p), "release": f.release, "license": f.license}
         return paths, meta
@@ -240,7 +255,8 @@ def _reusable(out: Path, key: dict[str, Any], inputs_meta: dict[str, Any] | None
 def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, rebuild: bool = False,
           params: dict[str, Any] | None = None) -> Path:
     """Build `recipe` from `source` into the cache (skipped when already built); return its directory."""
-    cache_path = default_cache(cache)
+    cache_path = check_output_dir(default_cache(cache), "cache (--cache-dir / $PHENOSEQ_CACHE)")
+    sweep_cache(cache_path)  # temps a killed build left behind (their owner process is gone)
     if source not in recipe.sources:
         raise DatasetError(f"{recipe.name}: no '{source}' source (available: {', '.join(recipe.sources)})")
     p = effective_params(recipe, source, dict(params or {}))
@@ -259,7 +275,7 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     inputs, inputs_meta = resolved or resolve_inputs(recipe, source, cache_path, p)
     if recipe.specialize is not None:
         recipe = recipe.specialize(recipe, p, inputs)
-    genome = Genome(inputs["genome"], cache_path / "genomes")
+    genome = Genome(inputs["genome"], cache_path / "genomes", iupac=p["iupac"])
     try:
         sizes = {c: n for c, n in genome.sizes.items() if is_primary(c)}
         if "chrom_sizes" in inputs:
@@ -286,6 +302,10 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     rows["cluster"] = rows["id"].map(clusters)
     split, split_stats = assign_splits(rows, p)
     rows["split"] = np.asarray(SPLITS)[split]
+    for cfg in recipe.configs:  # a degenerate config fails the build, before anything is written
+        check_config_counts(f"{recipe.name}/{cfg.name}", cfg.label_names,
+                            {s: np.asarray(cfg.label_map)[rows.loc[rows["split"] == s, "label"].to_numpy()] for s in SPLITS},
+                            p["min_test_per_class"])
     stats = {**ctx.stats, **seq_stats, **dup_stats, **split_stats, "rows": int(len(rows)),
              "clusters": int(rows["cluster"].nunique()),
              "multi_member_clusters": int((rows["cluster"].value_counts() > 1).sum()), "grouping": grouping}
