@@ -19,6 +19,8 @@ from rich.table import Table
 
 err = Console(stderr=True)
 stdout = Console()
+RANDOM_SPLIT_HELP = ("csv:/fasta: tasks without a split column: the study's per-class random split instead of the "
+                     "grouped one (leaks near-duplicates; recorded in the results).")
 
 
 def out_dir_option(out: Path | None, output: Path | None, default: Path) -> Path:
@@ -109,6 +111,7 @@ def run(
     compile_model: bool = typer.Option(False, "--compile/--no-compile", help="torch.compile the model (pays off on GPU over long runs)."),
     workers: int | None = typer.Option(None, "--workers", help="Data-loader worker processes (default 2 on CUDA, 0 on CPU)."),
     eval_batch_size: int | None = typer.Option(None, "--eval-batch-size", min=1, help="Evaluation rows per batch (default 2x --batch-size)."),
+    random_split: bool = typer.Option(False, "--random-split", help=RANDOM_SPLIT_HELP),
 ) -> None:
     """Fine-tune MODEL on TASK for several seeds; write results JSON + predictions parquet."""
     quiet_transformers()
@@ -125,7 +128,7 @@ def run(
                              progress=progress, max_tokens=max_tokens, pad_multiple=pad_multiple, attn=attn,
                              compile=compile_model, num_workers=workers, eval_batch_size=eval_batch_size)
         pick_precision(precision)
-        the_task = load_task(task, source=source)
+        the_task = load_task(task, source=source, random_split=random_split)
         if limit:
             the_task = limit_task(the_task, limit)
         if shuffle_labels:
@@ -134,7 +137,7 @@ def run(
             the_task = shuffle_train_labels(the_task, seed=0)
         check_task_sequences(the_task)
         stem = (results_stem(the_task.id, model) + ("__random-init" if random_init else "")
-                + ("__shuffled-labels" if shuffle_labels else ""))
+                + ("__shuffled-labels" if shuffle_labels else "") + ("__random-split" if random_split else ""))
         main = is_main_process()
         out_dir = output if main else Path(tempfile.mkdtemp(prefix="phenoseq-rank-"))
 
