@@ -280,10 +280,7 @@ def rescore_audit(path: str | Path, source: str | None = None, nearest: bool = T
     if not isinstance(models, list) or not models or len(models) > MAX_MODELS:
         raise AuditSubmissionError(f"{path}: models must be a list of 1..{MAX_MODELS} entries")
     src = source or (data.get("dataset") or {}).get("source")
-    try:
-        pool = pool_from_build(task_id, source=src, cache_dir=cache_dir)
-    except UserError as exc:
-        raise AuditSubmissionError(f"cannot load local task {task_id[:60]!r}: {exc.one_line()}") from None
+    pool = pool_from_build(task_id, source=src, cache_dir=cache_dir)  # a user error (unknown task...) is one line
     tasks = {(v, s): variant_task(pool, v, s) for s in seeds for v in VARIANTS}
     out_models, frames = [], {}
     for i, m in enumerate(models):
