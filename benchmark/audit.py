@@ -311,4 +311,5 @@ def run_audit(pool: Pool, contenders: Sequence[Contender], seeds: int, out_dir: 
 
 
 NEAREST_METHOD = ("benchmark/nearest.py: 12-mer candidates (either strand, top 4, >= 3 shared), Biopython local "
-                  "alignment (+2/-3/-5); identity = identical columns / columns, coverage = test bases aligned / test length")
+                  "alignment (+2/-3/-5), nearest = best score if >= 60; identity = identical columns / columns, "
+                  "coverage = test bases aligned / test length")

@@ -261,7 +261,8 @@ def _inside(base: Path, rel: Any) -> Path:
 def rescore_audit(path: str | Path, source: str | None = None, nearest: bool = True,
                   cache_dir: str | Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The audit at `path` re-derived and re-scored against the local build; and {store name: predictions frame}."""
-    from benchmark.audit import SCHEMA, VARIANTS, inflation, nearest_block, pool_from_build, slug, variant_task
+    from benchmark.audit import (NEAREST_METHOD, SCHEMA, VARIANTS, inflation, nearest_block, pool_from_build, slug,
+                                 variant_task)
     from benchmark.metrics import summarize
     from leaderboard.validate import validate_submission
 
@@ -324,7 +325,7 @@ def rescore_audit(path: str | Path, source: str | None = None, nearest: bool = T
     if nearest:
         s0 = min(seeds)
         blocks, frame = nearest_block({v: tasks[(v, s0)] for v in VARIANTS})
-        result["nearest"] = {"seed": s0, "file": "nearest.parquet", **blocks}
+        result["nearest"] = {"seed": s0, "method": NEAREST_METHOD, "file": "nearest.parquet", **blocks}
         frames["nearest.parquet"] = frame
     return result, frames
 
