@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -66,7 +65,7 @@ def test_known_answer_inflation(family_audit):
 
 def test_audit_file_layout_and_variants(family_audit):
     audit, out, pool = family_audit
-    assert out.name == f"{audit['task'].replace(':', '_').replace('/', '_').lstrip('_')}.audit.json" or out.suffixes[-2:] == [".audit", ".json"]
+    assert out.name.endswith("_families.csv.audit.json") and (out.parent / out.name.replace(".audit.json", "")).is_dir()
     assert audit["schema"] == "phenoseq-audit/1" and audit["design"]["seeds"] == [0, 1]
     assert audit["design"]["seed0_grouped_is_the_published_task"] is True
     for v in VARIANTS:
@@ -79,7 +78,7 @@ def test_audit_file_layout_and_variants(family_audit):
             results, preds = read_results(out.parent / run["results"])
             assert results["dataset_fingerprint"] == run["fingerprint"]
             assert results["dataset"]["split"]["by"] == ("random" if v == "random" else "cluster")
-            assert len(preds) == sum(audit["variants"][v]["seeds"][run["seed"]]["rows"]["test"] for _ in [0])
+            assert len(preds) == audit["variants"][v]["seeds"][run["seed"]]["rows"]["test"]
     near = audit["nearest"]
     assert near["grouped"]["linked"] == 0 and near["random"]["linked"] > 10
     frame = pd.read_parquet(out.parent / near["file"])
@@ -161,4 +160,21 @@ def test_cli_errors_are_one_line(tmp_path):
     assert res.exit_code == 2 and "unknown baseline 'nope'" in res.output
     res = runner.invoke(app, ["audit", "--task", f"csv:{csv}"])
     assert res.exit_code == 2 and "nothing to audit" in res.output
-    shutil.rmtree(tmp_path)
+
+
+@pytest.mark.usefixtures("torch_one_thread")
+def test_cli_audit_fine_tunes_a_model(tmp_path):
+    """`--model`: a (tiny, random) Hub-layout model is fine-tuned on both variants like `bench run`."""
+    from benchmark.models.tiny import make_tiny_gpt2
+    from phenoseq.cli import app
+
+    model = make_tiny_gpt2(tmp_path / "gpt2")
+    csv = family_csv(tmp_path / "f.csv", families=30, copies=3)
+    res = CliRunner().invoke(app, ["audit", "--task", f"csv:{csv}", "--model", str(model), "--epochs", "1",
+                                   "--max-length", "32", "--seeds", "1", "--no-nearest", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    (path,) = (tmp_path / "o").glob("*.audit.json")
+    audit = json.loads(path.read_text())
+    (m,) = audit["models"]
+    assert m["name"] == str(model) and m["config"]["epochs"] == 1.0 and "nearest" not in audit
+    assert m["model"]["id"] == str(model) and set(m["runs"]) == set(VARIANTS)
