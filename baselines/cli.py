@@ -13,16 +13,16 @@ import typer
 from rich.console import Console
 
 from baselines.registry import OPTIONS, baseline_config, baseline_names, check_options, from_options
-from benchmark.cli import out_dir_option
+from benchmark.cli import RANDOM_SPLIT_HELP, out_dir_option
 
 err = Console(stderr=True)
 
 
-def load_task(task: str, source: str | None = None) -> Any:
+def load_task(task: str, source: str | None = None, random_split: bool = False) -> Any:
     """`benchmark.tasks.load_task`, imported on use."""
     from benchmark.tasks import load_task as load
 
-    return load(task, source=source)
+    return load(task, source=source, random_split=random_split)
 
 
 def baseline(
@@ -37,6 +37,7 @@ def baseline(
     epochs: float | None = typer.Option(None, "--epochs", help=OPTIONS["epochs"]),
     threads: int | None = typer.Option(None, "--threads", min=1, help=f"cnn: {OPTIONS['threads']}"),
     shuffle_labels: bool = typer.Option(False, "--shuffle-labels", help="Negative control: seeded permutation of the train labels (test untouched); should score at chance."),
+    random_split: bool = typer.Option(False, "--random-split", help=RANDOM_SPLIT_HELP),
 ) -> None:
     """Fit baseline NAME on TASK for several seeds; write results JSON + predictions parquet."""
     from loaders.core.errors import UserError
@@ -50,7 +51,7 @@ def baseline(
     from benchmark.byo import check_task_sequences, check_task_usable
     from benchmark.runner import results_stem, run_predictor
 
-    the_task = load_task(task, source=source)
+    the_task = load_task(task, source=source, random_split=random_split)
     if shuffle_labels:
         from benchmark.controls import shuffle_train_labels
 
@@ -61,7 +62,7 @@ def baseline(
     made = {0: first}
     info = first.info()
     stem = results_stem(the_task.id, info["id"]) + ("__random-init" if info.get("random_init") else "") \
-        + ("__shuffled-labels" if shuffle_labels else "")
+        + ("__shuffled-labels" if shuffle_labels else "") + ("__random-split" if random_split else "")
     run_config = {"baseline": name, **baseline_config(first), "source": the_task.source,
                   "seeds": list(range(seeds)), "shuffle_labels": shuffle_labels}
 

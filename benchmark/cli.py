@@ -40,6 +40,8 @@ def check_run_options(**opts: Any) -> None:
     need(opts["--patience"] >= 0, "--patience", "must be >= 0")
     for flag, low in (("--max-length", 2), ("--max-tokens", 1), ("--pad-multiple", 1), ("--workers", 0)):
         need(opts[flag] is None or opts[flag] >= low, flag, f"must be at least {low}")
+RANDOM_SPLIT_HELP = ("csv:/fasta: tasks without a split column: the study's per-class random split instead of the "
+                     "grouped one (leaks near-duplicates; recorded in the results).")
 
 
 def out_dir_option(out: Path | None, output: Path | None, default: Path) -> Path:
@@ -130,6 +132,7 @@ def run(
     compile_model: bool = typer.Option(False, "--compile/--no-compile", help="torch.compile the model (pays off on GPU over long runs)."),
     workers: int | None = typer.Option(None, "--workers", help="Data-loader worker processes (default 2 on CUDA, 0 on CPU)."),
     eval_batch_size: int | None = typer.Option(None, "--eval-batch-size", min=1, help="Evaluation rows per batch (default 2x --batch-size)."),
+    random_split: bool = typer.Option(False, "--random-split", help=RANDOM_SPLIT_HELP),
 ) -> None:
     """Fine-tune MODEL on TASK for several seeds; write results JSON + predictions parquet."""
     from loaders.core.files import check_output_dir
@@ -152,7 +155,7 @@ def run(
                              progress=progress, max_tokens=max_tokens, pad_multiple=pad_multiple, attn=attn,
                              compile=compile_model, num_workers=workers, eval_batch_size=eval_batch_size)
         pick_precision(precision)
-        the_task = load_task(task, source=source)
+        the_task = load_task(task, source=source, random_split=random_split)
         if limit:
             the_task = limit_task(the_task, limit)
         if shuffle_labels:
@@ -162,7 +165,7 @@ def run(
         check_task_sequences(the_task)
         check_task_usable(the_task)  # one class, an empty split...: one line, before any model is made
         stem = (results_stem(the_task.id, model) + ("__random-init" if random_init else "")
-                + ("__shuffled-labels" if shuffle_labels else ""))
+                + ("__shuffled-labels" if shuffle_labels else "") + ("__random-split" if random_split else ""))
         main = is_main_process()
         out_dir = output if main else Path(tempfile.mkdtemp(prefix="phenoseq-rank-"))
 

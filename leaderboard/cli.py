@@ -53,10 +53,13 @@ def leaderboard(
     if fmt not in FORMATS:
         raise UserError(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
     check_output_dir(out, "--out")
-    rows = _store(store).rows()
-    if task and not any(r["task"] == task for r in rows):
+    from leaderboard.audit import load_audits
+
+    results_store = _store(store)
+    rows, audits = results_store.rows(), load_audits(results_store.root, task)
+    if task and not any(r["task"] == task for r in rows) and not audits:
         raise UserError(f"no entries for task '{task}' in the store")
-    path = render(rows, out, fmt, task=task)
+    path = render(rows, out, fmt, task=task, audits=audits)
     typer.echo(f"leaderboard: {path}")
 
 

@@ -286,8 +286,13 @@ def render_html(tasks: dict[str, dict[str, Any]], plots: bool = True, generated_
 
 
 def render(rows: list[dict[str, Any]], out_dir: str | Path, fmt: str = "html", task: str | None = None,
-           generated_at: str | None = None) -> Path:
-    """Write the board in `fmt` (html|md|json) into `out_dir` (plus per-task PNGs for html/md)."""
+           generated_at: str | None = None, audits: list[dict[str, Any]] | None = None) -> Path:
+    """Write the board in `fmt` (html|md|json) into `out_dir` (plus per-task PNGs for html/md).
+
+    `audits` (stored leakage audits, `leaderboard.audit`) add a "Leakage audit" section.
+    """
+    from leaderboard import audit as leakage
+
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
     out = Path(out_dir)
@@ -296,14 +301,15 @@ def render(rows: list[dict[str, Any]], out_dir: str | Path, fmt: str = "html", t
     stamp = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if fmt == "json":
         path = out / "leaderboard.json"
-        atomic_write_text(path, json.dumps({"generated_at": stamp, "tasks": tasks}, indent=2) + "\n")
+        atomic_write_text(path, json.dumps({"generated_at": stamp, "tasks": tasks, "audits": leakage.json_block(audits or [])},
+                                           indent=2) + "\n")
         return path
     for name, info in tasks.items():
         plot_task(name, info, out / f"{task_slug(name)}.png")
     if fmt == "md":
         path = out / "leaderboard.md"
-        atomic_write_text(path, render_markdown(tasks, generated_at=stamp))
+        atomic_write_text(path, leakage.with_audits(render_markdown(tasks, generated_at=stamp), audits or [], out, fmt))
     else:
         path = out / "index.html"
-        atomic_write_text(path, render_html(tasks, generated_at=stamp))
+        atomic_write_text(path, leakage.with_audits(render_html(tasks, generated_at=stamp), audits or [], out, fmt))
     return path

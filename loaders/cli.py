@@ -50,7 +50,7 @@ def build_cmd(
     name: str = typer.Argument(..., help="Dataset recipe, e.g. herv_classification (see `bench data ls`)."),
     source: Optional[str] = typer.Option(None, help="grch38 (real public files), demo (synthetic) or user (intervals); default grch38."),
     rebuild: bool = typer.Option(False, help="Rebuild even if a build exists."),
-    split_by: Optional[str] = typer.Option(None, help="cluster (default) or chromosome."),
+    split_by: Optional[str] = typer.Option(None, help="cluster (default), chromosome, or random (the study's leaky per-class split, for audits only)."),
     seed: Optional[int] = typer.Option(None, help="Seed of every random step (default 42)."),
     test_chroms: Optional[str] = typer.Option(None, help="Comma-separated held-out test chromosomes (--split-by chromosome)."),
     validation_chroms: Optional[str] = typer.Option(None, help="Comma-separated validation chromosomes."),

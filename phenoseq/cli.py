@@ -30,6 +30,7 @@ import benchmark.interpret.cli
 import benchmark.interpret.motifs_cli
 import leaderboard.cli
 import loaders.cli
+import phenoseq.audit_cli
 from loaders.core.errors import UserError
 
 
@@ -97,6 +98,7 @@ benchmark.interpret.cli.register(app)
 benchmark.interpret.motifs_cli.register(app)
 baselines.cli.register(app)
 leaderboard.cli.register(app)
+phenoseq.audit_cli.register(app)
 
 
 def main() -> None:

@@ -68,6 +68,8 @@ CHROM_HOLDOUT = {"demo": (["chr4"], ["chr3"]), "grch38": (["chr8"], ["chr9"])}
 NOT_IN_DIR_NAME = {"threads", "allow_drift"}
 PIPELINE_VERSION = "2"
 """Bump when a change to the shared pipeline changes what a build contains; cached builds are then redone."""
+SPLIT_BY = ("cluster", "chromosome", "random")
+"""`split_by` values; `random` is the study's leaky per-class split, for leakage audits only."""
 NAMING_PARAMS = {"name", "fasta", "bed"}
 """Params that name a bring-your-own build (directory `<cache>/datasets/<source>/<name>`), not hashed into it."""
 
@@ -90,8 +92,8 @@ def effective_params(recipe: Recipe, source: str, params: dict[str, Any]) -> dic
     merged["test_chroms"] = list(merged["test_chroms"] or test)
     merged["validation_chroms"] = list(merged["validation_chroms"] or val)
     merged["fractions"] = [float(x) for x in merged["fractions"]]
-    if merged["split_by"] not in {"cluster", "chromosome"}:
-        raise DatasetError(f"split_by must be 'cluster' or 'chromosome', got {merged['split_by']!r}")
+    if merged["split_by"] not in SPLIT_BY:
+        raise DatasetError(f"split_by must be one of {', '.join(SPLIT_BY)}, got {merged['split_by']!r}")
     return merged
 
 
@@ -212,14 +214,36 @@ def add_alt_alleles(rows: pd.DataFrame, intervals: pd.DataFrame, inputs: Mapping
 
 
 def assign_splits(rows: pd.DataFrame, params: dict[str, Any]) -> tuple[np.ndarray, dict[str, int]]:
-    """Split index per row, by cluster (stratified) or by held-out chromosome."""
+    """Split index per row: by cluster (stratified), by held-out chromosome, or (leaky, audits only) at random per class.
+
+    Stats: `test_rows_grouped_with_train` counts test rows whose group has a train or validation
+    row (0 for the grouped splits by construction; the leak of `split_by=random`).
+    """
+    stats: dict[str, int] = {}
     if params["split_by"] == "chromosome":
         split, moved = splitting.chromosome_split(rows["chrom"], rows["cluster"], params["test_chroms"],
                                                   params["validation_chroms"])
-        return split, {"rows_moved_to_keep_clusters_whole": moved}
-    split = splitting.grouped_stratified_split(rows["cluster"].to_numpy(), rows["label"].to_numpy(),
-                                               params["fractions"], params["seed"])
-    return split, {}
+        stats["rows_moved_to_keep_clusters_whole"] = moved
+    elif params["split_by"] == "random":
+        split = splitting.random_stratified_split(rows["label"].to_numpy(), params["fractions"], params["seed"],
+                                                  keys=rows["id"].to_numpy())
+    else:
+        split = splitting.grouped_stratified_split(rows["cluster"].to_numpy(), rows["label"].to_numpy(),
+                                                   params["fractions"], params["seed"])
+    stats["test_rows_grouped_with_train"] = splitting.rows_grouped_across(rows["cluster"].to_numpy(), split)
+    return split, stats
+
+
+def split_info(params: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+    """build.json's `split` block: how the split was made and whether it leaks."""
+    leaks = params["split_by"] == "random"
+    return {"by": params["split_by"], "grouped": not leaks, "leaks": leaks,
+            "test_rows_grouped_with_train": stats["test_rows_grouped_with_train"],
+            **({"warning": LEAK_WARNING} if leaks else {})}
+
+
+LEAK_WARNING = ("split_by=random: the study's per-class random split, reproduced for leakage audits only; "
+                "near-identical copies straddle train and test, so scores on it are inflated")
 
 
 def check_assembly(sizes: dict[str, int], chrom_sizes: Path, fasta: Path) -> None:
@@ -309,7 +333,8 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     stats = {**ctx.stats, **seq_stats, **dup_stats, **split_stats, "rows": int(len(rows)),
              "clusters": int(rows["cluster"].nunique()),
              "multi_member_clusters": int((rows["cluster"].value_counts() > 1).sum()), "grouping": grouping}
-    info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo", **key, "inputs": inputs_meta,
+    info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo", **key,
+            "split": split_info(p, stats), "inputs": inputs_meta,
             "versions": _versions(), "stats": stats, "classes": list(recipe.classes)}
     write_built(out, recipe, rows, info, lambda i: render_card(recipe, i))
     console.log(f"[green]built[/] {recipe.name} ({source}) in {time.perf_counter() - t0:.1f}s: {len(rows)} rows")
