@@ -47,7 +47,7 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
         "adapter": row.get("adapter"), "seeds": row["n_seeds"],
         "metrics": {k: {"mean": (summary.get(k) or {}).get("mean"), "sd": (summary.get(k) or {}).get("sd")}
                     for k, _ in METRIC_COLUMNS},
-        "interpretation": {k: (row.get("interpretation") or {}).get(k) for k, _ in INTERPRETATION_COLUMNS}
+        "interpretation": {k: (row.get("interpretation") or {}).get(k) for k in (*dict(INTERPRETATION_COLUMNS), "task_label")}
         if row.get("interpretation") else None,
         "source": row.get("source"), "synthetic": bool(row.get("synthetic")), "submitted_at": row.get("submitted_at"),
     }
@@ -112,7 +112,8 @@ def _cell(entry: dict[str, Any], key: str) -> tuple[str, Any]:
         return fmt_stat(m), m["mean"]
     if key in dict(INTERPRETATION_COLUMNS):
         v = (entry["interpretation"] or {}).get(key)
-        return fmt_num(v), v
+        on = (entry["interpretation"] or {}).get("task_label") if key == "planted_auroc" else None
+        return fmt_num(v) + (f" ({on})" if v is not None and on else ""), v  # which task (and method) the score is from
     if key == "n_params":
         return fmt_params(entry["n_params"]), entry["n_params"]
     v = entry.get(key)
