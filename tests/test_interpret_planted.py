@@ -15,8 +15,8 @@ from interpret_toy import TinyCNN, accuracy, kmer_tokenizer, tiny_bert, train
 from benchmark.interpret.attribution import AttributionError, attribute, pooled_embeddings
 from benchmark.interpret.handle import ModelHandle
 from benchmark.interpret.motifs import load_jaspar
-from benchmark.interpret.pipeline import target_probability
-from benchmark.interpret.planted import build_probe, interpretation_block, motif_effects, random_auroc, sequence_auroc
+from benchmark.interpret.pipeline import attribute_planted, target_probability
+from benchmark.interpret.planted import build_probe, interpretation_block, motif_effects, recovery_run
 
 LENGTH = 150
 
@@ -44,48 +44,46 @@ def probes(motifs, n_train=300):
 
 def test_tiny_dnabert_gradients_recover_planted_ctcf_far_above_random(tok):
     """6-mer DNABERT-style BERT (hidden 32, 2 layers), 8 epochs on 600 probes (MA0139.2 CTCF) over
-    seeded random backgrounds. Held-out probe (60 planted + 60 controls), measured on CPU:
-      the model uses the motif: accuracy 0.992, p(planted class) +0.97 with the consensus vs its shuffle;
-      gradient x input: planted AUROC 0.957 vs random-attribution 0.498; FIMO recovery 0.97;
-      integrated gradients (first 12 planted, 16 steps): AUROC 0.995;
-      last-layer CLS attention: AUROC 0.986 (reported, not asserted: attention is not attribution).
-    Model seeds 1 and 2 (same data) gave gradient x input 0.93 / 0.96, IG 0.99 / 0.99."""
+    seeded random backgrounds; held-out probe of 60 planted + 60 controls. Measured on CPU (one
+    thread) for model seeds 0 / 1 / 2 (same data; this test runs seed 0):
+      held-out accuracy 0.950 / 0.917 / 0.892; motif effect (p(planted class), consensus - its
+      shuffle) 0.892 / 0.820 / 0.754 - the model decides by the motif, so attribution has something to find;
+      integrated gradients (16 steps, every planted probe): planted AUROC 0.921 / 0.956 / 0.926 vs
+      random attribution 0.504; FIMO recovery 0.97 / 0.82 / 0.78;
+      gradient x input: 0.884 / 0.309 / 0.387 (FIMO 0.80 / 0.30 / 0.37) - not asserted: on token
+      embeddings its sign is arbitrary per seed (an untrained seed-0 model already scores 0.27);
+      last-layer CLS attention: 0.987 / 0.990 / 0.880 (reported, not asserted).
+    The thresholds sit below the worst of the three seeds (IG >= 0.85, margin >= 0.30, FIMO >= 0.70)."""
     motifs = load_jaspar(["MA0139"])
     train_p, test_p = probes(motifs)
     handle = ModelHandle(tiny_bert(tok), tok, kmer=6, max_length=LENGTH)
     train(handle, train_p.sequences, train_p.labels, epochs=8)
-    assert accuracy(handle, test_p.sequences, test_p.labels) >= 0.9
+    assert accuracy(handle, test_p.sequences, test_p.labels) >= 0.85
     effect = motif_effects(target_probability(handle, test_p.sequences, 1), test_p)
-    assert effect["all"] >= 0.8  # the motif is what the model decides by: attribution has something to find
+    assert effect["all"] >= 0.6  # the motif is what the model decides by: attribution has something to find
+
+    ig = recovery_run("ig", 0, attribute_planted(handle, test_p, "ig", 1, n_steps=16), test_p, motifs, effect=effect)
+    assert ig.n_sequences == {"all": 60, "MA0139.2": 60}
+    assert 0.45 <= ig.random["all"] <= 0.55
+    assert ig.auroc["all"] >= 0.85 and ig.auroc["all"] - ig.random["all"] >= 0.30
+    assert ig.fimo_recovery >= 0.70
 
     gxi = interpretation_block("gradxinput", attribute(handle, test_p.sequences, "gradxinput", target=1), test_p, motifs)
-    assert gxi["n_sequences"] == 60 and gxi["motifs"] == ["MA0139.2"]
-    assert 0.45 <= gxi["random_auroc"] <= 0.55
-    assert gxi["planted_auroc"] >= 0.85 and gxi["planted_auroc"] - gxi["random_auroc"] >= 0.35
-    assert gxi["fimo_recovery"] >= 0.85
-
-    first = list(range(0, 24, 2))  # 12 planted probes (planted and control alternate)
-    ig = attribute(handle, [test_p.sequences[i] for i in first], "ig", target=1, n_steps=16)
-    ig_auroc = np.mean([sequence_auroc(a, test_p.sites[i].start, test_p.sites[i].end) for a, i in zip(ig, first)])
-    assert ig_auroc >= 0.9
-
+    assert gxi["n_sequences"] == 60 and gxi["motifs"] == ["MA0139.2"] and 0.0 <= gxi["planted_auroc"] <= 1.0
     att = interpretation_block("attention", attribute(handle, test_p.sequences, "attention"), test_p, motifs)
     assert 0.0 <= att["planted_auroc"] <= 1.0 and att["n_sequences"] == 60
     emb = pooled_embeddings(handle, test_p.sequences[:8])
     assert emb.shape == (8, 32) and np.isfinite(emb).all()
 
 
-def test_an_untrained_model_has_no_motif_effect_and_random_level_recovery(tok):
-    """The same BERT before training: the planted consensus changes nothing (|effect| < 0.02) and
-    gradient x input finds the site no better than random attribution does (within 0.15) - the
-    check's figures are about the trained model, not the probe."""
+def test_an_untrained_model_has_no_motif_effect(tok):
+    """The same BERT before training: the planted consensus moves p(planted class) by < 0.02 on
+    average (measured: 0.000 for seeds 0-2) - the motif effect is the trained model's, not the probe's."""
     motifs = load_jaspar(["MA0139"])
     _, test_p = probes(motifs)
     handle = ModelHandle(tiny_bert(tok), tok, kmer=6, max_length=LENGTH)
     effect = motif_effects(target_probability(handle, test_p.sequences, 1), test_p)
     assert abs(effect["all"]) < 0.02
-    gxi = interpretation_block("gradxinput", attribute(handle, test_p.sequences, "gradxinput", target=1), test_p, motifs)
-    assert abs(gxi["planted_auroc"] - random_auroc(test_p)) < 0.15
 
 
 def test_attention_free_cnn_recovers_three_demo_motifs(tok):

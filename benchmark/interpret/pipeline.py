@@ -169,10 +169,14 @@ def train_on_probe(handle: ModelHandle, probe: Probe, *, epochs: int = 5, lr: fl
 
 def finetune_on_probe(handle: ModelHandle, train_backgrounds: Sequence[str], *, motif_ids: Sequence[str] = DEFAULT_MOTIFS,
                       release: str = JASPAR_RELEASE, planted_label: int = 1, control_label: int = 0, epochs: int = 5,
-                      lr: float = 3e-3, seed: int = 0, copies: int = 4, length: int | None = None) -> ModelHandle:
+                      lr: float = 3e-3, seed: int = 0, copies: int = 4, length: int | None = None,
+                      n_backgrounds: int | None = None) -> ModelHandle:
     """Build a training probe (`copies` planted/shuffled pairs per background, cropped like the
-    check's probe) and train on it."""
+    check's probe; at most `n_backgrounds` backgrounds, a seeded choice) and train on it."""
     motifs = load_motifs(motif_ids, release=release)
+    if n_backgrounds is not None and n_backgrounds < len(train_backgrounds):
+        pick = np.random.default_rng(seed + 2).choice(len(train_backgrounds), size=n_backgrounds, replace=False)
+        train_backgrounds = [train_backgrounds[i] for i in sorted(pick.tolist())]
     probe = build_probe(train_backgrounds, motifs, seed=seed + 1, length=_probe_length(handle, length),
                         planted_label=planted_label, control_label=control_label, copies=copies)
     return train_on_probe(handle, probe, epochs=epochs, lr=lr, seed=seed)
@@ -214,6 +218,7 @@ class PlantedSettings:
     probe_epochs: int = 0
     probe_lr: float = 3e-3
     probe_copies: int = 4
+    probe_backgrounds: int | None = None
     probe_length: int | None = None
     ig_steps: int = 32
     threshold: Threshold = STUDY_THRESHOLD
@@ -242,7 +247,8 @@ def planted_recovery(load: Callable[[int], ModelHandle], seeds: Sequence[int], b
                 raise ValueError("probe fine-tuning needs training backgrounds")
             finetune_on_probe(handle, train_backgrounds, motif_ids=s.motif_ids, release=s.release,
                               planted_label=s.planted_label, control_label=s.control_label, epochs=s.probe_epochs,
-                              lr=s.probe_lr, seed=seed, copies=s.probe_copies, length=s.probe_length)
+                              lr=s.probe_lr, seed=seed, copies=s.probe_copies, length=s.probe_length,
+                              n_backgrounds=s.probe_backgrounds)
         probe, motifs = planted_probe_for(handle, backgrounds, ids, motif_ids=s.motif_ids, release=s.release,
                                           n_sequences=s.n_sequences, planted_label=s.planted_label,
                                           control_label=s.control_label, seed=seed, length=s.probe_length)
