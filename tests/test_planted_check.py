@@ -60,7 +60,7 @@ def test_check_block_headline_is_the_first_method_mean_over_seeds_with_task_and_
     assert 0.4 < block["random_auroc"] < 0.6
     assert block["motif_effect"] == pytest.approx(0.6) and block["seeds"] == [0, 1, 2]
     assert (block["task"], block["task_label"], block["planted_label"], block["probe_epochs"]) == ("t/x", "ig on t/x", "yes", 2)
-    assert block["n_sequences"] == 6 and block["motifs"] == [A.id, B.id]
+    assert block["n_sequences"] == 18 and block["motifs"] == [A.id, B.id]
     rec = block["recovery"]["methods"]
     assert rec["gradxinput"]["planted_auroc"] == {"mean": 0.0, "sd": 0.0}  # points away from every site
     assert rec["ig"]["per_motif"][B.id]["motif_effect"] == {"mean": pytest.approx(0.6), "sd": pytest.approx(0.0)}

@@ -57,6 +57,8 @@ def interpret(
     probe_length: int | None = typer.Option(None, "--probe-length", min=20, help="--check planted: probe window in bases "
                                                                                  "(default: what the model sees)."),
     probe_copies: int = typer.Option(4, "--probe-copies", min=1, help="Planted/shuffled pairs per training background (--probe-epochs)."),
+    probe_backgrounds: int | None = typer.Option(None, "--probe-backgrounds", min=1,
+                                                 help="--probe-epochs: at most N training backgrounds (seeded choice; default all)."),
     ig_steps: int = typer.Option(32, "--ig-steps", min=2, help="Integrated-gradients steps."),
     probe_epochs: int = typer.Option(0, "--probe-epochs", min=0,
                                        help="--check planted: first fine-tune on a planted/shuffled probe from the train split "
@@ -108,7 +110,7 @@ def interpret(
         _planted(model, the_task, split, methods, names, out=out, results=results, motif_ids=motif_ids,
                  planted_label=planted_label, control_label=control_label, backgrounds=backgrounds, seeds=seeds,
                  n_sequences=max_sequences, probe_epochs=probe_epochs, probe_lr=probe_lr, probe_length=probe_length,
-                 probe_copies=probe_copies, ig_steps=ig_steps, threshold=threshold, device=device,
+                 probe_copies=probe_copies, probe_backgrounds=probe_backgrounds, ig_steps=ig_steps, threshold=threshold, device=device,
                  trust_remote_code=trust_remote_code)
         return
     data = the_task.data[split]
@@ -141,14 +143,14 @@ def _seed_models(model: Path, seeds: int) -> dict[int, Path]:
 def _planted(model: Path, the_task: Any, split: str, methods: list[str], names: list[str], *, out: Path,
              results: Path | None, motif_ids: list[str] | None, planted_label: str | None, control_label: str | None,
              backgrounds: str | None, seeds: int, n_sequences: int, probe_epochs: int, probe_lr: float,
-             probe_length: int | None, probe_copies: int, ig_steps: int, threshold: Any, device: str | None,
+             probe_length: int | None, probe_copies: int, probe_backgrounds: int | None, ig_steps: int, threshold: Any, device: str | None,
              trust_remote_code: bool) -> None:
     """`--check planted`: the recovery over seeds and methods -> results block + `<out>/planted.md`."""
     from benchmark.interpret.handle import load_handle
     from benchmark.interpret.pipeline import PlantedSettings, planted_recovery, update_results
     from benchmark.interpret.planted import DEFAULT_MOTIFS, check_block, recovery_markdown, recovery_table
     from benchmark.models import model_step
-    from loaders.core.files import atomic_write_text
+    from loaders.core.files import atomic_write_text, atomic_write_with, sha256_file
 
     label = _label_index(planted_label, names, 1 if len(names) > 1 else 0)
     control = _label_index(control_label, names, 0 if label != 0 else 1)
@@ -165,19 +167,21 @@ def _planted(model: Path, the_task: Any, split: str, methods: list[str], names: 
             raise UserError(f"no '{names[cls]}' sequences in the {split} or train split of {the_task.id}")
     settings = PlantedSettings(motif_ids=tuple(motif_ids or DEFAULT_MOTIFS), n_sequences=n_sequences, planted_label=label,
                                control_label=control, probe_epochs=probe_epochs, probe_lr=probe_lr, probe_copies=probe_copies,
-                               probe_length=probe_length, ig_steps=ig_steps, threshold=threshold)
+                               probe_backgrounds=probe_backgrounds, probe_length=probe_length, ig_steps=ig_steps, threshold=threshold)
     dirs = _seed_models(model, seeds)
 
     def load(seed: int) -> Any:  # afresh for every seed: probe fine-tuning changes the model in place
         return load_handle(dirs[seed], device=device, trust_remote_code=trust_remote_code)
 
     with model_step(str(model), "explain"):
-        runs, probes, motif_objs = planted_recovery(load, list(dirs), list(data["sequence"]), list(data["id"]), methods,
-                                                    settings, train_backgrounds=list(train["sequence"]) if train else None)
+        res = planted_recovery(load, list(dirs), list(data["sequence"]), list(data["id"]), methods, settings,
+                               train_backgrounds=list(train["sequence"]) if train else None)
+    runs, probes, motif_objs = res.runs, res.probes, res.motifs
     motif_list = [m.id for m in motif_objs]
+    where_bg = f" {names[_label_index(backgrounds, names, 0)]}" if backgrounds is not None else ""
     how = f", probe-tuned {probe_epochs} ep." if probe_epochs > 0 else ""
-    block = check_block(runs, motif_list, method=methods[0], task=the_task.id,
-                        task_label=f"{methods[0]} on {the_task.id}{how}",
+    block = check_block(runs, motif_list, method=runs[0].method, task=the_task.id,
+                        task_label=f"{runs[0].method} on {the_task.id}{where_bg}{how}",
                         planted_label=names[label], control_label=names[control],
                         backgrounds=names[_label_index(backgrounds, names, 0)] if backgrounds is not None else "all",
                         split=split, probe_epochs=probe_epochs,
@@ -187,6 +191,12 @@ def _planted(model: Path, the_task: Any, split: str, methods: list[str], names: 
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "planted.md", f"Planted check on {block['task_label']}: planted = {names[label]}, "
                       f"control = {names[control]}, seeds {block['seeds']}.\n\n{table}")
+    # per-example attributions of the headline method, beside the block: the board re-computes the planted
+    # AUROC from them (mean over every planted probe of every seed; seeds score equal numbers of probes)
+    examples = out / "interpretation.parquet" if results is None else results.with_name(f"{results.stem}.interpretation.parquet")
+    atomic_write_with(examples, lambda tmp: res.examples.to_parquet(tmp, index=False))
+    block["per_example"] = {"file": examples.name, "sha256": sha256_file(examples)}
+    block["n_sequences"] = len(res.examples)
     if results is not None:
         update_results(results, block)
         where = results
@@ -196,7 +206,7 @@ def _planted(model: Path, the_task: Any, split: str, methods: list[str], names: 
     typer.echo(table)
     typer.echo(f"{block['method']}: planted AUROC {block['planted_auroc']} (random {block['random_auroc']}), "
                f"FIMO recovery {block['fimo_recovery']}, motif effect {block['motif_effect']} over "
-               f"{block['n_sequences']} sequences x {len(block['seeds'])} seed(s) -> {where}")
+               f"{block['n_sequences']} planted probes over {len(block['seeds'])} seed(s) -> {where}")
 
 
 def _record_trust(summary_path: Path, trust_remote_code: bool) -> None:

@@ -224,20 +224,41 @@ class PlantedSettings:
     threshold: Threshold = STUDY_THRESHOLD
 
 
+@dataclass
+class PlantedResult:
+    """What `planted_recovery` measured: a `RecoveryRun` per (seed, method), each seed's scored probe,
+    the planted motifs, and the per-example attributions of the headline method (the leaderboard's
+    `per_example` format, `leaderboard.validate.read_interpretation_examples`; ids `s<seed>|<probe id>`)."""
+
+    runs: list[RecoveryRun]
+    probes: dict[int, Probe]
+    motifs: list[Any]
+    examples: pd.DataFrame
+
+
+def examples_frame(seed: int, attributions: Sequence[np.ndarray | None], probe: Probe) -> pd.DataFrame:
+    """One row per planted probe: id, motif_id, site_start, site_end, attribution (per base)."""
+    rows = [{"id": f"s{seed}|{probe.ids[i]}", "motif_id": probe.sites[i].motif_id, "site_start": probe.sites[i].start,
+             "site_end": probe.sites[i].end, "attribution": [float(x) for x in np.asarray(attributions[i])]}
+            for i, p in enumerate(probe.planted) if p]
+    return pd.DataFrame(rows, columns=["id", "motif_id", "site_start", "site_end", "attribution"])
+
+
 def planted_recovery(load: Callable[[int], ModelHandle], seeds: Sequence[int], backgrounds: Sequence[str],
                      ids: Sequence[str], methods: Sequence[str], settings: PlantedSettings = PlantedSettings(),
-                     train_backgrounds: Sequence[str] | None = None) -> tuple[list[RecoveryRun], dict[int, Probe], list[Any]]:
+                     train_backgrounds: Sequence[str] | None = None) -> PlantedResult:
     """The planted check over seeds and methods.
 
     Per seed: `load(seed)` gives the model; with `settings.probe_epochs` it is first fine-tuned on a
     planted/shuffled probe from `train_backgrounds` (motifs matter by construction); a probe from
     (`n_sequences` of) the held-out `backgrounds`, drawn with that seed, is then scored: the model's
     motif effect and each method's planted AUROC per motif beside random attribution. A method the
-    model cannot do is left out; if it can do none, a one-line `AttributionError`. Returns the runs,
-    the scored probe of each seed and the planted motifs."""
+    model cannot do is left out; if it can do none, a one-line `AttributionError`. The first method
+    run is the headline one (its per-example attributions are kept)."""
     runs: list[RecoveryRun] = []
     probes: dict[int, Probe] = {}
     motifs: list[Any] = []
+    examples: list[pd.DataFrame] = []
     s = settings
     skipped: dict[str, str] = {}
     for seed in seeds:
@@ -261,10 +282,12 @@ def planted_recovery(load: Callable[[int], ModelHandle], seeds: Sequence[int], b
                 skipped[method] = str(e)
                 continue
             runs.append(recovery_run(method, seed, attrs, probe, motifs, s.threshold, effect=effect))
+            if method == runs[0].method:
+                examples.append(examples_frame(seed, attrs, probe))
         del handle
     if not runs:
         raise AttributionError("; ".join(f"{m}: {why}" for m, why in skipped.items()) or "no method was run")
-    return runs, probes, motifs
+    return PlantedResult(runs, probes, motifs, pd.concat(examples, ignore_index=True))
 
 
 def update_results(path: str | os.PathLike, block: dict[str, Any]) -> Path:

@@ -396,7 +396,7 @@ def check_block(runs: Sequence[RecoveryRun], motif_ids: Sequence[str], *, method
         "planted_auroc": head["planted_auroc"]["mean"],
         "random_auroc": head["random_auroc"]["mean"],
         "fimo_recovery": head["fimo_recovery"]["mean"],
-        "n_sequences": int(mine[0].n_sequences[ALL]),
+        "n_sequences": int(sum(r.n_sequences[ALL] for r in mine)),  # planted probes scored, over every seed
         "motifs": list(motif_ids),
         "task": task,
         "task_label": task_label or task,
