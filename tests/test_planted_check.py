@@ -69,3 +69,25 @@ def test_check_block_headline_is_the_first_method_mean_over_seeds_with_task_and_
     assert "| ig | all | 3 | 6 | 1.000 ± 0.000 |" in md and md.splitlines()[2].endswith("| 0.600 ± 0.000 |")
     with pytest.raises(ValueError, match="not run"):
         check_block(runs, [A.id], method="attention")
+
+
+def test_board_planted_cell_names_the_task_the_score_comes_from(tmp_path):
+    """The planted-AUROC cell carries the block's task_label (escaped like any submitted string) after the
+    verified mark; the other interpretation cells and label-less blocks are unchanged."""
+    from leaderboard.render import render
+
+    summary = {m: {"mean": 0.5, "sd": 0.0, "n": 1} for m in ("accuracy", "f1_macro", "mcc", "auroc")}
+
+    def row(entry_id, interp):
+        return {"entry_id": entry_id, "task": "t/x", "model_id": entry_id, "revision": None, "n_params": 1, "adapter": None,
+                "random_init": False, "n_seeds": 1, "fingerprint": "f", "source": "demo", "synthetic": True,
+                "submitted_at": "2026-01-01T00:00:00Z", "summary": summary, "interpretation": interp}
+
+    rows = [row("a", {"planted_auroc": 0.98, "random_auroc": 0.5, "task_label": "ig on t/x non_herv, probe-tuned 4 ep.",
+                      "verified": {"planted_auroc": "recomputed"}}),
+            row("b", {"planted_auroc": 0.7})]
+    md = render(rows, tmp_path, "md", generated_at="G").read_text()
+    assert "| 0.9800 (recomputed; ig on t/x non\\_herv, probe-tuned 4 ep.) | 0.5000 (self-reported) | — |" in md
+    assert "| 0.7000 (self-reported) | — | — |" in md
+    page = render(rows, tmp_path, "html", generated_at="G").read_text()
+    assert "0.9800 (recomputed; ig on t/x non_herv, probe-tuned 4 ep.)" in page
