@@ -91,3 +91,17 @@ def test_board_planted_cell_names_the_task_the_score_comes_from(tmp_path):
     assert "| 0.7000 (self-reported) | — | — |" in md
     page = render(rows, tmp_path, "html", generated_at="G").read_text()
     assert "0.9800 (recomputed; ig on t/x non_herv, probe-tuned 4 ep.)" in page
+
+
+def test_seeds_come_from_a_run_folder_of_seed_models_or_repeat_one_model(tmp_path):
+    """`bench interpret --check planted --seeds N --model X`: X a `bench run` models folder -> its first N
+    seed-k/ models (numeric order); X one model -> N runs of that model (each with its own probe)."""
+    from benchmark.interpret.cli import _seed_models
+
+    run = tmp_path / "run"
+    for k in (10, 0, 2):
+        (run / f"seed-{k}").mkdir(parents=True)
+    assert _seed_models(run, 2) == {0: run / "seed-0", 2: run / "seed-2"}
+    one = run / "seed-0"
+    (one / "config.json").write_text("{}")
+    assert _seed_models(one, 3) == {0: one, 1: one, 2: one}
