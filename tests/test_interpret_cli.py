@@ -40,13 +40,13 @@ def fitted(tmp_path_factory):
     return {"task": f"csv:{csv}", "json": json_path, "model": model_dir, "root": root}
 
 
-def test_check_planted_writes_the_interpretation_block_into_results(fitted):
+def test_check_planted_writes_the_interpretation_block_into_results(fitted, tmp_path):
     """Reusing the task-fine-tuned model (no probe fine-tuning). It learned the 16-mer as a whole, so
     a lone SP1 or TBP consensus is a weak cue: measured planted AUROC 0.549 vs random 0.497, FIMO
     recovery 0.40 - this test checks the plumbing; the known-answer check is test_interpret_planted."""
     before = json.loads(fitted["json"].read_text())
     res = invoke("interpret", "--model", fitted["model"], "--task", fitted["task"], "--method", "gradxinput",
-                 "--check", "planted", "--motifs", "MA0079,MA0108", "--results", fitted["json"])
+                 "--check", "planted", "--motifs", "MA0079,MA0108", "--results", fitted["json"], "--out", tmp_path)
     assert res.exit_code == 0, res.output
     after = json.loads(fitted["json"].read_text())
     block = after.pop("interpretation")
@@ -66,6 +66,7 @@ def test_check_planted_writes_the_interpretation_block_into_results(fitted):
     examples = read_interpretation_examples(fitted["json"].parent / block["per_example"]["file"])
     assert len(examples) == 40 and set(examples["motif_id"]) == {"MA0079.5", "MA0108.3"}
     assert planted_auroc_from_examples(examples) == pytest.approx(block["planted_auroc"], abs=1e-6)
+    assert "| gradxinput | all | 1 | 40 |" in (tmp_path / "planted.md").read_text()  # the table goes to --out
 
 
 def test_interpret_writes_regions_hits_enrichment_and_report(fitted, tmp_path):
