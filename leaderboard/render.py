@@ -58,6 +58,7 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
         "metrics": {k: {"mean": (summary.get(k) or {}).get("mean"), "sd": (summary.get(k) or {}).get("sd")}
                     for k, _ in METRIC_COLUMNS},
         "interpretation": {**{k: (row.get("interpretation") or {}).get(k) for k, _ in INTERPRETATION_COLUMNS},
+                           "task_label": (row.get("interpretation") or {}).get("task_label"),
                            "verified": {k: ((row.get("interpretation") or {}).get("verified") or {}).get(k, "self-reported")
                                         for k, _ in INTERPRETATION_COLUMNS}}
         if row.get("interpretation") else None,
@@ -126,7 +127,9 @@ def _cell(entry: dict[str, Any], key: str) -> tuple[str, Any]:
         interp = entry["interpretation"] or {}
         v = interp.get(key)
         mark = (interp.get("verified") or {}).get(key, "self-reported")
-        return (fmt_num(v) + (f" ({mark})" if v is not None else "")), v
+        on = interp.get("task_label") if key == "planted_auroc" else None  # which task (and method) the score is from
+        note = f"{mark}; {plot_text(on)}" if isinstance(on, str) and on.strip() else mark
+        return (fmt_num(v) + (f" ({note})" if v is not None else "")), v
     if key == "n_params":
         return fmt_params(entry["n_params"]), entry["n_params"]
     v = entry.get(key)

@@ -40,27 +40,33 @@ def fitted(tmp_path_factory):
     return {"task": f"csv:{csv}", "json": json_path, "model": model_dir, "root": root}
 
 
-def test_check_planted_writes_the_interpretation_block_into_results(fitted):
+def test_check_planted_writes_the_interpretation_block_into_results(fitted, tmp_path):
     """Reusing the task-fine-tuned model (no probe fine-tuning). It learned the 16-mer as a whole, so
     a lone SP1 or TBP consensus is a weak cue: measured planted AUROC 0.549 vs random 0.497, FIMO
     recovery 0.40 - this test checks the plumbing; the known-answer check is test_interpret_planted."""
     before = json.loads(fitted["json"].read_text())
     res = invoke("interpret", "--model", fitted["model"], "--task", fitted["task"], "--method", "gradxinput",
-                 "--check", "planted", "--motifs", "MA0079,MA0108", "--results", fitted["json"])
+                 "--check", "planted", "--motifs", "MA0079,MA0108", "--results", fitted["json"], "--out", tmp_path)
     assert res.exit_code == 0, res.output
     after = json.loads(fitted["json"].read_text())
     block = after.pop("interpretation")
     assert after == before  # nothing else touched
-    assert set(block) == {"method", "planted_auroc", "random_auroc", "fimo_recovery", "n_sequences", "motifs",
-                          "trust_remote_code"}
+    assert {"method", "planted_auroc", "random_auroc", "fimo_recovery", "n_sequences", "motifs", "trust_remote_code",
+            "task", "task_label", "seeds", "motif_effect", "recovery", "per_example"} <= set(block)
     assert block["trust_remote_code"] is False     # recorded as `bench run` records it
     assert block["method"] == "gradxinput" and block["motifs"] == ["MA0079.5", "MA0108.3"]
     assert block["n_sequences"] == 40  # the 40 held-out test sequences, one planted probe each
+    assert block["task"] == fitted["task"] and block["task_label"] == f"gradxinput on {fitted['task']}"
     assert 0.4 <= block["random_auroc"] <= 0.6 and 0.0 <= block["fimo_recovery"] <= 1.0
     assert block["planted_auroc"] > block["random_auroc"]
-    from leaderboard.validate import INTERPRETATION_NUMBERS
+    from leaderboard.validate import INTERPRETATION_NUMBERS, planted_auroc_from_examples, read_interpretation_examples
 
     assert set(INTERPRETATION_NUMBERS) <= set(block)
+    # the per-example attributions beside the results file give the board the same planted AUROC
+    examples = read_interpretation_examples(fitted["json"].parent / block["per_example"]["file"])
+    assert len(examples) == 40 and set(examples["motif_id"]) == {"MA0079.5", "MA0108.3"}
+    assert planted_auroc_from_examples(examples) == pytest.approx(block["planted_auroc"], abs=1e-6)
+    assert "| gradxinput | all | 1 | 40 |" in (tmp_path / "planted.md").read_text()  # the table goes to --out
 
 
 def test_interpret_writes_regions_hits_enrichment_and_report(fitted, tmp_path):
@@ -97,15 +103,21 @@ def test_user_errors_are_one_line(fitted, tmp_path, args, message):
 
 
 def test_check_planted_after_probe_fine_tuning(fitted, tmp_path):
-    """--probe-epochs: the saved model is first trained on planted-vs-shuffled CTCF probes built
-    from the 140 training sequences (4 pairs each), then scored on the 40 held-out ones. Plumbing
-    only: this model was fine-tuned on another motif first, and on CPU 2-4 probe epochs leave its
-    gradient x input AUROC near 0.52 (probe accuracy 0.89 after 4) - see test_interpret_planted for
-    the known-answer check on models trained from scratch."""
-    res = invoke("interpret", "--model", fitted["model"], "--task", fitted["task"], "--method", "gradxinput",
-                 "--check", "planted", "--motifs", "MA0139", "--probe-epochs", 1, "--out", tmp_path)
+    """--probe-epochs over two seeds and three methods: per seed, the saved model is trained afresh
+    for 1 epoch on planted-vs-shuffled CTCF probes from 40 of the training sequences (4 pairs each),
+    then scored on the 40 held-out ones. Plumbing only (one epoch is not enough to learn the motif);
+    test_interpret_planted is the known-answer check, docs/interpretation.md the measured figures."""
+    res = invoke("interpret", "--model", fitted["model"], "--task", fitted["task"], "--method", "ig,gradxinput,attention",
+                 "--check", "planted", "--motifs", "MA0139", "--probe-epochs", 1, "--probe-backgrounds", 40,
+                 "--seeds", 2, "--ig-steps", 8, "--out", tmp_path)
     assert res.exit_code == 0, res.output
     block = json.loads((tmp_path / "interpretation.json").read_text())
-    assert block["n_sequences"] == 40 and block["motifs"] == ["MA0139.2"] and block["method"] == "gradxinput"
+    assert block["n_sequences"] == 80 and block["seeds"] == [0, 1]  # 40 planted probes per seed
+    assert block["motifs"] == ["MA0139.2"] and block["method"] == "ig" and block["probe_epochs"] == 1
+    assert block["task_label"] == f"ig on {fitted['task']}, probe-tuned 1 ep."
     assert all(0.0 <= block[k] <= 1.0 for k in ("planted_auroc", "random_auroc", "fimo_recovery"))
-    assert "planted AUROC" in res.output
+    assert set(block["recovery"]["methods"]) == {"ig", "gradxinput", "attention"}
+    assert block["recovery"]["methods"]["ig"]["planted_auroc"]["sd"] is not None  # sd over the two seeds
+    table = (tmp_path / "planted.md").read_text()
+    assert "| ig | MA0139.2 CTCF | 2 | 40 |" in table and "| attention | all | 2 | 40 |" in table
+    assert (tmp_path / "interpretation.parquet").is_file() and "planted AUROC" in res.output

@@ -2,8 +2,10 @@
 
 A thin layer over `benchmark.interpret.pipeline`. Without `--check`, writes regions (BED +
 FASTA), FIMO hits, the enrichment table, figures and `report.html` into `--out`. With
-`--check planted`, scores the planted-motif probe and writes the `interpretation` block
-into `--results` (an existing results JSON, replaced atomically) or `<out>/interpretation.json`.
+`--check planted`, scores the planted-motif probe (per seed and method; optionally after
+fine-tuning on a planted probe, `--probe-epochs`) and writes the `interpretation` block into
+`--results` (an existing results JSON, replaced atomically) or `<out>/interpretation.json`, and
+the per-motif, per-method table into `<out>/planted.md`.
 """
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def _label_index(value: str | None, names: list[str], default: int) -> int:
 def interpret(
     model: Path = typer.Option(..., "--model", "-m", help="Fine-tuned model directory (from `bench run`, with phenoseq.json)."),
     task: str = typer.Option(..., "--task", "-t", help="<dataset>/<config>, csv:PATH or fasta:PATH."),
-    method: str = typer.Option("attention", "--method", help="attention | gradxinput | ig."),
+    method: str = typer.Option("attention", "--method", help="attention | gradxinput | ig; with --check planted a "
+                                                             "comma-separated list (the first gives the board's numbers)."),
     source: str | None = typer.Option(None, "--source", help="Dataset source: grch38 (default) or demo."),
     out: Path = typer.Option(Path("interpretation"), "--out", "-o", help="Output directory."),
     check: str | None = typer.Option(None, "--check", help="'planted': score the planted-motif probe instead."),
@@ -45,6 +48,18 @@ def interpret(
     motifs: str | None = typer.Option(None, "--motifs", help="Comma-separated JASPAR ids and/or motif files (MEME, .jaspar, "
                                                             ".pfm, HOCOMOCO .pcm): the planted motifs, or the motifs scanned."),
     planted_label: str | None = typer.Option(None, "--planted-label", help="Class the planted probes are explained for (default: label 1)."),
+    control_label: str | None = typer.Option(None, "--control-label", help="Class of the shuffled controls when fine-tuning on the probe "
+                                                                          "(default: label 0, or 1 when planted is 0)."),
+    backgrounds: str | None = typer.Option(None, "--backgrounds", help="--check planted: plant into sequences of this class only "
+                                                                       "(default: every class)."),
+    seeds: int = typer.Option(1, "--seeds", min=1, help="--check planted: seeds (a directory of seed-*/ models: its first N; "
+                                                          "one model: N runs, each with its own probe and probe fine-tuning)."),
+    probe_length: int | None = typer.Option(None, "--probe-length", min=20, help="--check planted: probe window in bases "
+                                                                                 "(default: what the model sees)."),
+    probe_copies: int = typer.Option(4, "--probe-copies", min=1, help="Planted/shuffled pairs per training background (--probe-epochs)."),
+    probe_backgrounds: int | None = typer.Option(None, "--probe-backgrounds", min=1,
+                                                 help="--probe-epochs: at most N training backgrounds (seeded choice; default all)."),
+    ig_steps: int = typer.Option(32, "--ig-steps", min=2, help="Integrated-gradients steps."),
     probe_epochs: int = typer.Option(0, "--probe-epochs", min=0,
                                        help="--check planted: first fine-tune on a planted/shuffled probe from the train split "
                                             "for this many epochs (0: use the model as fine-tuned on the task)."),
@@ -58,8 +73,12 @@ def interpret(
     from benchmark.cli import quiet_transformers
 
     quiet_transformers()
-    if method not in ("attention", "gradxinput", "ig"):
-        raise UserError(f"unknown method '{method}'; choose attention, gradxinput or ig")
+    methods = [m.strip() for m in method.split(",") if m.strip()]
+    for m in methods or [method]:
+        if m not in ("attention", "gradxinput", "ig"):
+            raise UserError(f"unknown method '{m}'; choose attention, gradxinput or ig")
+    if len(methods) > 1 and check != "planted":
+        raise UserError("several methods need --check planted")
     if check not in (None, "planted"):
         raise UserError(f"unknown check '{check}'; the only check is 'planted'")
     if results is not None and check is None:
@@ -73,7 +92,7 @@ def interpret(
     check_output_dir(out, "--out")
     from benchmark.interpret.handle import load_handle
     from benchmark.models import model_step
-    from benchmark.interpret.pipeline import interpret_sequences, planted_check, update_results
+    from benchmark.interpret.pipeline import interpret_sequences
     from benchmark.interpret.regions import Threshold
     from benchmark.tasks import load_task
 
@@ -86,33 +105,16 @@ def interpret(
     the_task = load_task(task, source=source)
     if split not in the_task.data:
         raise UserError(f"task {the_task.id} has no split '{split}' ({', '.join(the_task.data)})")
-    data = the_task.data[split]
-    handle = load_handle(model, device=device, trust_remote_code=trust_remote_code)
     names = list(the_task.label_names)
     if check == "planted":
-        kw: dict[str, Any] = {"motif_ids": motif_ids} if motif_ids else {}
-        label = _label_index(planted_label, names, 1 if len(names) > 1 else 0)
-        control = 0 if label != 0 else 1
-        if probe_epochs > 0:
-            from benchmark.interpret.pipeline import finetune_on_probe
-
-            handle = finetune_on_probe(handle, list(the_task.data["train"]["sequence"]), planted_label=label,
-                                       control_label=control, epochs=probe_epochs, lr=probe_lr, seed=seed, **kw)
-        with model_step(handle.name, "explain"):
-            block, probe, _ = planted_check(handle, list(data["sequence"]), list(data["id"]), method=method,
-                                            n_sequences=max_sequences, planted_label=label, control_label=control,
-                                            seed=seed, threshold=threshold, **kw)
-        block["trust_remote_code"] = trust_remote_code
-        if results is not None:
-            update_results(results, block)
-            where = results
-        else:
-            out.mkdir(parents=True, exist_ok=True)
-            where = out / "interpretation.json"
-            where.write_text(json.dumps(block, indent=2) + "\n")
-        typer.echo(f"planted AUROC {block['planted_auroc']} (random {block['random_auroc']}), "
-                   f"FIMO recovery {block['fimo_recovery']} over {block['n_sequences']} sequences -> {where}")
+        _planted(model, the_task, split, methods, names, out=out, results=results, motif_ids=motif_ids,
+                 planted_label=planted_label, control_label=control_label, backgrounds=backgrounds, seeds=seeds,
+                 n_sequences=max_sequences, probe_epochs=probe_epochs, probe_lr=probe_lr, probe_length=probe_length,
+                 probe_copies=probe_copies, probe_backgrounds=probe_backgrounds, ig_steps=ig_steps, threshold=threshold, device=device,
+                 trust_remote_code=trust_remote_code)
         return
+    data = the_task.data[split]
+    handle = load_handle(model, device=device, trust_remote_code=trust_remote_code)
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -128,6 +130,83 @@ def interpret(
     if summary["n_regions"] == 0:
         typer.echo("note: no base passed the threshold (attributions flatter than the study's 10x-minimum rule); "
                    "try --min-factor 2 or --no-above-mean --quantile 0.9", err=True)
+
+
+def _seed_models(model: Path, seeds: int) -> dict[int, Path]:
+    """Seed -> model directory: a `bench run` models folder's `seed-N/` (first `seeds`), else `model` for seeds 0..N-1."""
+    found = sorted((int(d.name[5:]), d) for d in model.glob("seed-*") if d.is_dir() and d.name[5:].isdigit())
+    if found and not (model / "config.json").exists() and not (model / "phenoseq.json").exists():
+        return dict(found[:seeds])
+    return {s: model for s in range(seeds)}
+
+
+def _planted(model: Path, the_task: Any, split: str, methods: list[str], names: list[str], *, out: Path,
+             results: Path | None, motif_ids: list[str] | None, planted_label: str | None, control_label: str | None,
+             backgrounds: str | None, seeds: int, n_sequences: int, probe_epochs: int, probe_lr: float,
+             probe_length: int | None, probe_copies: int, probe_backgrounds: int | None, ig_steps: int, threshold: Any, device: str | None,
+             trust_remote_code: bool) -> None:
+    """`--check planted`: the recovery over seeds and methods -> results block + `<out>/planted.md`."""
+    from benchmark.interpret.handle import load_handle
+    from benchmark.interpret.pipeline import PlantedSettings, planted_recovery, update_results
+    from benchmark.interpret.planted import DEFAULT_MOTIFS, check_block, recovery_markdown, recovery_table
+    from benchmark.models import model_step
+    from loaders.core.files import atomic_write_text, atomic_write_with, sha256_file
+
+    label = _label_index(planted_label, names, 1 if len(names) > 1 else 0)
+    control = _label_index(control_label, names, 0 if label != 0 else 1)
+    if control == label:
+        raise UserError(f"--control-label must differ from --planted-label ('{names[label]}')")
+    data, train = the_task.data[split], the_task.data.get("train") if probe_epochs > 0 else None
+    if probe_epochs > 0 and train is None:
+        raise UserError(f"--probe-epochs needs a train split; task {the_task.id} has none")
+    if backgrounds is not None:
+        cls = _label_index(backgrounds, names, 0)
+        data = data.filter(lambda row: row["label"] == cls)
+        train = train.filter(lambda row: row["label"] == cls) if train is not None else None
+        if len(data) == 0 or (train is not None and len(train) == 0):
+            raise UserError(f"no '{names[cls]}' sequences in the {split} or train split of {the_task.id}")
+    settings = PlantedSettings(motif_ids=tuple(motif_ids or DEFAULT_MOTIFS), n_sequences=n_sequences, planted_label=label,
+                               control_label=control, probe_epochs=probe_epochs, probe_lr=probe_lr, probe_copies=probe_copies,
+                               probe_backgrounds=probe_backgrounds, probe_length=probe_length, ig_steps=ig_steps, threshold=threshold)
+    dirs = _seed_models(model, seeds)
+
+    def load(seed: int) -> Any:  # afresh for every seed: probe fine-tuning changes the model in place
+        return load_handle(dirs[seed], device=device, trust_remote_code=trust_remote_code)
+
+    with model_step(str(model), "explain"):
+        res = planted_recovery(load, list(dirs), list(data["sequence"]), list(data["id"]), methods, settings,
+                               train_backgrounds=list(train["sequence"]) if train else None)
+    runs, probes, motif_objs = res.runs, res.probes, res.motifs
+    motif_list = [m.id for m in motif_objs]
+    where_bg = f" {names[_label_index(backgrounds, names, 0)]}" if backgrounds is not None else ""
+    how = f", probe-tuned {probe_epochs} ep." if probe_epochs > 0 else ""
+    block = check_block(runs, motif_list, method=runs[0].method, task=the_task.id,
+                        task_label=f"{runs[0].method} on {the_task.id}{where_bg}{how}",
+                        planted_label=names[label], control_label=names[control],
+                        backgrounds=names[_label_index(backgrounds, names, 0)] if backgrounds is not None else "all",
+                        split=split, probe_epochs=probe_epochs,
+                        probe_length=max(len(s) for p in probes.values() for s in p.sequences),
+                        trust_remote_code=trust_remote_code)
+    table = recovery_markdown(recovery_table(runs), {m.id: m.name for m in motif_objs if m.name != m.id})
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "planted.md", f"Planted check on {block['task_label']}: planted = {names[label]}, "
+                      f"control = {names[control]}, seeds {block['seeds']}.\n\n{table}")
+    # per-example attributions of the headline method, beside the block: the board re-computes the planted
+    # AUROC from them (mean over every planted probe of every seed; seeds score equal numbers of probes)
+    examples = out / "interpretation.parquet" if results is None else results.with_name(f"{results.stem}.interpretation.parquet")
+    atomic_write_with(examples, lambda tmp: res.examples.to_parquet(tmp, index=False))
+    block["per_example"] = {"file": examples.name, "sha256": sha256_file(examples)}
+    block["n_sequences"] = len(res.examples)
+    if results is not None:
+        update_results(results, block)
+        where = results
+    else:
+        where = out / "interpretation.json"
+        atomic_write_text(where, json.dumps(block, indent=2) + "\n")
+    typer.echo(table)
+    typer.echo(f"{block['method']}: planted AUROC {block['planted_auroc']} (random {block['random_auroc']}), "
+               f"FIMO recovery {block['fimo_recovery']}, motif effect {block['motif_effect']} over "
+               f"{block['n_sequences']} planted probes over {len(block['seeds'])} seed(s) -> {where}")
 
 
 def _record_trust(summary_path: Path, trust_remote_code: bool) -> None:

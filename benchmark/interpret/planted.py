@@ -13,7 +13,11 @@ with a dinucleotide-shuffled version of the same instance at the same position
 
 Over several seeds and attribution methods, `recovery_runs` / `recovery_table` give the planted
 AUROC per motif and per method as mean and sd over seeds, beside the random-attribution AUROC of
-the same probes (`recovery_markdown`, `recovery_block` for reports and results files).
+the same probes (`recovery_markdown`, `recovery_block` for reports and results files), and the
+model's *motif effect*: how much the planted instance raises the probability of the planted class
+over its shuffled control (`motif_effects`). An attribution can only find a motif the model uses,
+so a planted AUROC is read beside that effect: ~0 means the model ignores the motif, and no
+attribution method can be blamed for missing it. `check_block` is the results file's block.
 """
 from __future__ import annotations
 
@@ -58,6 +62,14 @@ class Probe:
 
     def __len__(self) -> int:
         return len(self.sequences)
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """(planted index, control index) of each site (`build_probe` writes them in that order)."""
+        out = []
+        for i in range(0, len(self) - 1, 2):
+            if self.planted[i] and not self.planted[i + 1] and self.sites[i].start == self.sites[i + 1].start:
+                out.append((i, i + 1))
+        return out
 
     def rows(self) -> list[dict[str, Any]]:
         """`{id, sequence, label}` rows (e.g. for fine-tuning on the probe)."""
@@ -177,7 +189,7 @@ def fimo_recovery(attributions: Sequence[np.ndarray], probe: Probe, motifs: Sequ
 
 def interpretation_block(method: str, attributions: Sequence[np.ndarray], probe: Probe, motifs: Sequence[Motif],
                          threshold: Threshold = STUDY_THRESHOLD, seed: int = 0) -> dict[str, Any]:
-    """The results file's `interpretation` block (docs/ARCHITECTURE.md)."""
+    """Scores of one method's attributions on one probe (the headline keys of `check_block`)."""
     def num(x: float) -> float | None:
         return None if not np.isfinite(x) else round(float(x), 6)
 
@@ -196,7 +208,20 @@ ALL = "all"
 """Motif key of the figure over every planted probe."""
 METHODS = ("attention", "gradxinput", "ig")
 RECOVERY_COLUMNS = ["method", "motif", "n_seeds", "n_sequences", "auroc_mean", "auroc_sd", "random_mean", "random_sd",
-                    "margin", "fimo_recovery_mean", "fimo_recovery_sd"]
+                    "margin", "fimo_recovery_mean", "fimo_recovery_sd", "effect_mean", "effect_sd"]
+
+
+def motif_effects(p_target: Sequence[float] | np.ndarray, probe: Probe) -> dict[str, float]:
+    """Per motif (and `ALL`): mean over sites of p(planted class | planted) - p(planted class | control).
+
+    `p_target[i]` is the model's probability of the planted class for `probe.sequences[i]`."""
+    p = np.asarray(p_target, dtype=np.float64)
+    by_motif: dict[str, list[float]] = {}
+    for i, j in probe.pairs():
+        by_motif.setdefault(probe.sites[i].motif_id, []).append(float(p[i] - p[j]))
+    out = {ALL: float(np.mean([v for vs in by_motif.values() for v in vs])) if by_motif else float("nan")}
+    out.update({m: float(np.mean(vs)) for m, vs in by_motif.items()})
+    return out
 
 
 def per_motif_auroc(attributions: Sequence[np.ndarray], probe: Probe) -> dict[str, float]:
@@ -222,7 +247,7 @@ def random_per_motif(probe: Probe, seed: int = 0, draws: int = 10) -> dict[str, 
 @dataclass(frozen=True)
 class RecoveryRun:
     """One attribution method on one seed's probe: planted AUROC per motif (and `ALL`), the
-    random-attribution AUROC on the same probe, FIMO recovery when measured."""
+    random-attribution AUROC on the same probe, FIMO recovery and the model's motif effect when measured."""
 
     method: str
     seed: int
@@ -230,12 +255,15 @@ class RecoveryRun:
     random: dict[str, float]
     n_sequences: dict[str, int]
     fimo_recovery: float | None = None
+    effect: dict[str, float] | None = None
 
 
-def recovery_run(method: str, seed: int, attributions: Sequence[np.ndarray], probe: Probe,
+def recovery_run(method: str, seed: int, attributions: Sequence[np.ndarray | None], probe: Probe,
                  motifs: Sequence[Motif] | None = None, threshold: Threshold = STUDY_THRESHOLD,
-                 draws: int = 10) -> RecoveryRun:
-    """Score one method's attributions on one probe (FIMO recovery too when `motifs` are given)."""
+                 draws: int = 10, effect: dict[str, float] | None = None) -> RecoveryRun:
+    """Score one method's attributions on one probe (FIMO recovery too when `motifs` are given).
+
+    Only the planted probes' attributions are read (a control's may be None)."""
     counts: dict[str, int] = {}
     for s, p in zip(probe.sites, probe.planted):
         if p:
@@ -243,23 +271,26 @@ def recovery_run(method: str, seed: int, attributions: Sequence[np.ndarray], pro
     counts = {ALL: sum(counts.values()), **counts}
     fimo = fimo_recovery(attributions, probe, motifs, threshold) if motifs is not None else None
     return RecoveryRun(method, seed, per_motif_auroc(attributions, probe), random_per_motif(probe, seed, draws),
-                       counts, fimo)
+                       counts, fimo, effect)
 
 
 def recovery_runs(probes: dict[int, Probe], methods: Sequence[str], attribute_fn: Any,
-                  motifs: Sequence[Motif] | None = None, threshold: Threshold = STUDY_THRESHOLD) -> list[RecoveryRun]:
+                  motifs: Sequence[Motif] | None = None, threshold: Threshold = STUDY_THRESHOLD,
+                  effect_fn: Any = None) -> list[RecoveryRun]:
     """Every (seed, method): `attribute_fn(method, probe, seed) -> attributions` (the caller's model),
-    scored by `recovery_run`. A method the model cannot do (it raises) is left out."""
+    scored by `recovery_run`. A method the model cannot do (it raises) is left out.
+    `effect_fn(probe, seed) -> p(planted class) per probe sequence` adds the motif effect."""
     from benchmark.interpret.attribution import AttributionError
 
     runs = []
     for seed, probe in probes.items():
+        effect = motif_effects(effect_fn(probe, seed), probe) if effect_fn is not None else None
         for method in methods:
             try:
                 attrs = attribute_fn(method, probe, seed)
             except AttributionError:
                 continue
-            runs.append(recovery_run(method, seed, attrs, probe, motifs, threshold))
+            runs.append(recovery_run(method, seed, attrs, probe, motifs, threshold, effect=effect))
     return runs
 
 
@@ -286,10 +317,12 @@ def recovery_table(runs: Sequence[RecoveryRun]) -> pd.DataFrame:
             r_mean, r_sd = _mean_sd([r.random[motif] for r in have])
             f_mean, f_sd = _mean_sd([r.fimo_recovery for r in have if r.fimo_recovery is not None]) if motif == ALL \
                 else (float("nan"), float("nan"))
+            e_mean, e_sd = _mean_sd([r.effect[motif] for r in have if r.effect is not None and motif in r.effect])
             rows.append({"method": method, "motif": motif, "n_seeds": len(have),
                          "n_sequences": int(round(np.mean([r.n_sequences.get(motif, 0) for r in have]))),
                          "auroc_mean": a_mean, "auroc_sd": a_sd, "random_mean": r_mean, "random_sd": r_sd,
-                         "margin": a_mean - r_mean, "fimo_recovery_mean": f_mean, "fimo_recovery_sd": f_sd})
+                         "margin": a_mean - r_mean, "fimo_recovery_mean": f_mean, "fimo_recovery_sd": f_sd,
+                         "effect_mean": e_mean, "effect_sd": e_sd})
     return pd.DataFrame(rows, columns=RECOVERY_COLUMNS)
 
 
@@ -300,15 +333,19 @@ def _pm(mean: float, sd: float) -> str:
 
 
 def recovery_markdown(table: pd.DataFrame, names: dict[str, str] | None = None) -> str:
-    """The recovery table as markdown (mean ± sd over seeds; `names`: motif id -> TF name)."""
+    """The recovery table as markdown (mean ± sd over seeds; `names`: motif id -> TF name).
+
+    The motif-effect column (the model's, the same for every method) is shown when measured."""
     names = names or {}
-    lines = ["| method | motif | seeds | planted probes | planted AUROC | random AUROC | margin | FIMO recovery |",
-             "|---|---|---|---|---|---|---|---|"]
+    effect = bool(table["effect_mean"].notna().any()) if len(table) else False
+    head = "| method | motif | seeds | planted probes | planted AUROC | random AUROC | margin | FIMO recovery |"
+    lines = [head + (" model's motif effect |" if effect else ""), "|---" * (8 + effect) + "|"]
     for r in table.itertuples(index=False):
         label = r.motif if r.motif not in names else f"{r.motif} {names[r.motif]}"
         lines.append(f"| {r.method} | {label} | {r.n_seeds} | {r.n_sequences} | {_pm(r.auroc_mean, r.auroc_sd)} | "
                      f"{_pm(r.random_mean, r.random_sd)} | {r.margin:+.3f} | "
-                     f"{_pm(r.fimo_recovery_mean, r.fimo_recovery_sd)} |")
+                     f"{_pm(r.fimo_recovery_mean, r.fimo_recovery_sd)} |"
+                     + (f" {_pm(r.effect_mean, r.effect_sd)} |" if effect else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -327,10 +364,44 @@ def recovery_block(runs: Sequence[RecoveryRun], task: str | None = None) -> dict
             "planted_auroc": {"mean": num(overall.auroc_mean), "sd": num(overall.auroc_sd)},
             "random_auroc": {"mean": num(overall.random_mean), "sd": num(overall.random_sd)},
             "fimo_recovery": {"mean": num(overall.fimo_recovery_mean), "sd": num(overall.fimo_recovery_sd)},
+            "motif_effect": {"mean": num(overall.effect_mean), "sd": num(overall.effect_sd)},
             "n_seeds": int(overall.n_seeds),
             "per_motif": {m: {"planted_auroc": {"mean": num(r.auroc_mean), "sd": num(r.auroc_sd)},
                               "random_auroc": {"mean": num(r.random_mean), "sd": num(r.random_sd)},
+                              "motif_effect": {"mean": num(r.effect_mean), "sd": num(r.effect_sd)},
                               "n_sequences": int(r.n_sequences)}
                           for m, r in rows.items() if m != ALL},
         }
     return out
+
+
+def check_block(runs: Sequence[RecoveryRun], motif_ids: Sequence[str], *, method: str | None = None,
+                task: str | None = None, task_label: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The results file's `interpretation` block for a check over seeds and methods.
+
+    The board's headline numbers (`planted_auroc`, `random_auroc`, `fimo_recovery`: means over seeds)
+    are those of `method` (default: the first method run); `recovery` holds every method per motif
+    (`recovery_block`); `task` / `task_label` say which task (and training) the score comes from;
+    `extra` is recorded as given (labels, probe settings...)."""
+    if not runs:
+        raise ValueError("no attribution method could be run on this model")
+    method = method or runs[0].method
+    mine = [r for r in runs if r.method == method]
+    if not mine:
+        raise ValueError(f"method {method!r} was not run")
+    recovery = recovery_block(runs, task=task)
+    head = recovery["methods"][method]
+    return {
+        "method": method,
+        "planted_auroc": head["planted_auroc"]["mean"],
+        "random_auroc": head["random_auroc"]["mean"],
+        "fimo_recovery": head["fimo_recovery"]["mean"],
+        "n_sequences": int(sum(r.n_sequences[ALL] for r in mine)),  # planted probes scored, over every seed
+        "motifs": list(motif_ids),
+        "task": task,
+        "task_label": task_label or task,
+        "seeds": recovery["seeds"],
+        "motif_effect": head["motif_effect"]["mean"],
+        **extra,
+        "recovery": recovery,
+    }
