@@ -63,15 +63,15 @@ def copy_lengths(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.clip(np.round(rng.lognormal(np.log(500), 0.55, n)), 160, 10_000).astype(np.int64)
 
 
-def generate(scale: float, out: Path, seed: int = 7) -> dict:
-    """Write genome.fa + labels.bed (+ truth.tsv) for scale factor `scale`; return counts."""
-    rng = np.random.default_rng(seed)
-    n_copies = max(FAMILIES, int(round(COPIES_F1 * scale)))
-    weights = 1 / np.arange(1, FAMILIES + 1) ** 0.8
-    sizes = rng.multinomial(n_copies, weights / weights.sum())
+def make_items(rng: np.random.Generator, scale: float) -> tuple[int, list[tuple[np.ndarray, str, str, int, float]]]:
+    """The repeat copies (label herv) and length-matched background sequences of scale factor `scale`."""
+    # the families (divergence, consensus) are drawn first, so every scale has the same 50 families
     divergence = rng.uniform(0.01, 0.30, FAMILIES)
     consensus_len = np.round(np.exp(rng.uniform(np.log(1_000), np.log(10_000), FAMILIES))).astype(int)
     consensi = [_random(rng, int(n)) for n in consensus_len]
+    n_copies = max(FAMILIES, int(round(COPIES_F1 * scale)))
+    weights = 1 / np.arange(1, FAMILIES + 1) ** 0.8
+    sizes = rng.multinomial(n_copies, weights / weights.sum())
     items: list[tuple[np.ndarray, str, str, int, float]] = []
     for fam, (size, cons) in enumerate(zip(sizes, consensi)):
         lengths = np.minimum(copy_lengths(rng, int(size)), len(cons))
@@ -81,6 +81,27 @@ def generate(scale: float, out: Path, seed: int = 7) -> dict:
             items.append((_mutate(rng, cons[start:start + length], d), "herv", f"fam{fam}", start, d))
     for length in copy_lengths(rng, len(items)):
         items.append((_random(rng, int(length)), "background", "-", -1, 0.0))
+    return n_copies, items
+
+
+def world_codes(scale: float, seed: int = 7) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, float]]]:
+    """(codes, offsets, truth) of the rows an `intervals` build of `generate(scale)` extracts, in genome order.
+
+    truth: (family or "-", consensus start, divergence) per row.
+    """
+    rng = np.random.default_rng(seed)
+    _, items = make_items(rng, scale)
+    order = rng.permutation(len(items))
+    seqs = [items[i][0] for i in order]
+    offs = np.zeros(len(seqs) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in seqs], out=offs[1:])
+    return np.concatenate(seqs), offs, [items[i][2:] for i in order]
+
+
+def generate(scale: float, out: Path, seed: int = 7) -> dict:
+    """Write genome.fa + labels.bed (+ truth.tsv) for scale factor `scale`; return counts."""
+    rng = np.random.default_rng(seed)
+    n_copies, items = make_items(rng, scale)
     order = rng.permutation(len(items))
     total = sum(len(it[0]) for it in items)
     n_chroms = 24
