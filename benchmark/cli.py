@@ -19,6 +19,29 @@ from rich.table import Table
 
 err = Console(stderr=True)
 stdout = Console()
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+ATTN = ("auto", "sdpa", "eager")  # benchmark.speed.ATTN_CHOICES, without importing torch
+
+
+def check_run_options(**opts: Any) -> None:
+    """One-line errors for `bench run` option values, before any task is built or model loaded."""
+    from loaders.core.errors import UserError
+
+    def need(ok: bool, flag: str, what: str) -> None:
+        if not ok:
+            raise UserError(f"{flag} {what}, got {opts[flag]!r}")
+
+    need(opts["--precision"] in PRECISIONS, "--precision", f"must be one of {', '.join(PRECISIONS)}")
+    need(opts["--attn"] in ATTN, "--attn", f"must be one of {', '.join(ATTN)}")
+    need(opts["--epochs"] > 0, "--epochs", "must be > 0")
+    need(opts["--lr"] > 0, "--lr", "must be > 0")
+    need(opts["--weight-decay"] >= 0, "--weight-decay", "must be >= 0")
+    need(0 <= opts["--warmup"] < 1, "--warmup", "must be in [0, 1)")
+    need(opts["--patience"] >= 0, "--patience", "must be >= 0")
+    for flag, low in (("--max-length", 2), ("--max-tokens", 1), ("--pad-multiple", 1), ("--workers", 0)):
+        need(opts[flag] is None or opts[flag] >= low, flag, f"must be at least {low}")
+RANDOM_SPLIT_HELP = ("csv:/fasta: tasks without a split column: the study's per-class random split instead of the "
+                     "grouped one (leaks near-duplicates; recorded in the results).")
 
 
 def out_dir_option(out: Path | None, output: Path | None, default: Path) -> Path:
@@ -109,15 +132,22 @@ def run(
     compile_model: bool = typer.Option(False, "--compile/--no-compile", help="torch.compile the model (pays off on GPU over long runs)."),
     workers: int | None = typer.Option(None, "--workers", help="Data-loader worker processes (default 2 on CUDA, 0 on CPU)."),
     eval_batch_size: int | None = typer.Option(None, "--eval-batch-size", min=1, help="Evaluation rows per batch (default 2x --batch-size)."),
+    random_split: bool = typer.Option(False, "--random-split", help=RANDOM_SPLIT_HELP),
 ) -> None:
     """Fine-tune MODEL on TASK for several seeds; write results JSON + predictions parquet."""
+    from loaders.core.files import check_output_dir
+
+    check_run_options(**{"--precision": precision, "--attn": attn, "--epochs": epochs, "--lr": lr,
+                         "--weight-decay": weight_decay, "--warmup": warmup, "--patience": patience,
+                         "--max-length": max_length, "--max-tokens": max_tokens, "--pad-multiple": pad_multiple,
+                         "--workers": workers})
+    output = check_output_dir(out_dir_option(out, output, Path("results")), "--out")
     quiet_transformers()
-    from benchmark.byo import check_task_sequences
+    from benchmark.byo import check_task_sequences, check_task_usable
     from benchmark.finetune import FineTuneConfig, FineTunePredictor, pick_precision
     from benchmark.runner import results_stem, run_predictor
     from benchmark.tasks import load_task
 
-    output = out_dir_option(out, output, Path("results"))
     out_dir: Path | None = None
     try:
         cfg = FineTuneConfig(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_ratio=warmup, batch_size=batch_size,
@@ -125,7 +155,7 @@ def run(
                              progress=progress, max_tokens=max_tokens, pad_multiple=pad_multiple, attn=attn,
                              compile=compile_model, num_workers=workers, eval_batch_size=eval_batch_size)
         pick_precision(precision)
-        the_task = load_task(task, source=source)
+        the_task = load_task(task, source=source, random_split=random_split)
         if limit:
             the_task = limit_task(the_task, limit)
         if shuffle_labels:
@@ -133,8 +163,9 @@ def run(
 
             the_task = shuffle_train_labels(the_task, seed=0)
         check_task_sequences(the_task)
+        check_task_usable(the_task)  # one class, an empty split...: one line, before any model is made
         stem = (results_stem(the_task.id, model) + ("__random-init" if random_init else "")
-                + ("__shuffled-labels" if shuffle_labels else ""))
+                + ("__shuffled-labels" if shuffle_labels else "") + ("__random-split" if random_split else ""))
         main = is_main_process()
         out_dir = output if main else Path(tempfile.mkdtemp(prefix="phenoseq-rank-"))
 

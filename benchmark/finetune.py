@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, fields
@@ -45,6 +44,7 @@ from benchmark.speed import (
     resolve_workers,
     set_attention,
 )
+from loaders.core.files import old_path, temp_dir
 
 FINETUNED_FORMAT = "phenoseq-finetuned/1"
 META_FILE = "phenoseq.json"
@@ -382,14 +382,14 @@ class FineTunePredictor:
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        tmp = temp_dir(path.parent, path.name)
         try:
             with model_step(self.model_id, "save"):
                 save_pretrained(self.model, tmp)
                 save_tokenizer(self.tokenizer, tmp)
             (tmp / META_FILE).write_text(json.dumps(self.meta, indent=2) + "\n")
             if path.exists():
-                old = path.with_name(f".{path.name}.old-{os.getpid()}")
+                old = old_path(path)
                 path.rename(old)
                 tmp.rename(path)
                 shutil.rmtree(old, ignore_errors=True)

@@ -22,12 +22,9 @@ import os
 import platform
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from loaders.core.files import atomic_write_bytes, sha256_file
+from loaders.core.files import atomic_write_bytes, atomic_write_with, sha256_file
 
 SCHEMA_PREFIX = "phenoseq-results/"
 SCHEMA_VERSION = 2
@@ -44,11 +41,18 @@ def schema_version(schema: object) -> int | None:
         return None
     return int(number)
 
+if TYPE_CHECKING:  # numpy/pandas are imported where used: `bench submit` checks a file's header without them
+    import numpy as np
+    import pandas as pd
+
 PACKAGES = ("phenoseq-bench", "torch", "transformers", "datasets", "scikit-learn", "numpy", "peft", "accelerate")
 
 
 def predictions_frame(seed: int, ids: list[str], labels: np.ndarray, probs: np.ndarray) -> pd.DataFrame:
     """One row per test example for one seed."""
+    import numpy as np
+    import pandas as pd
+
     probs = np.asarray(probs, dtype=np.float64)
     frame = pd.DataFrame(
         {
@@ -88,14 +92,8 @@ def write_results(results: dict[str, Any], predictions: pd.DataFrame, out_dir: s
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pred_path = out / f"{stem}.predictions.parquet"
-    tmp = out / f".{stem}.predictions.parquet.tmp"
-    try:
-        predictions.reset_index(drop=True).to_parquet(tmp, index=False)
-        os.replace(tmp, pred_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    pred_path = atomic_write_with(out / f"{stem}.predictions.parquet",
+                                  lambda tmp: predictions.reset_index(drop=True).to_parquet(tmp, index=False))
     digest = sha256_file(pred_path)
     counts = predictions.groupby("seed").size().to_dict()
     for entry in results["seeds"]:
@@ -113,5 +111,7 @@ def read_results(path: str | os.PathLike) -> tuple[dict[str, Any], pd.DataFrame]
     files.discard(None)
     if len(files) != 1:
         raise ValueError(f"{path}: seeds must name exactly one predictions file, found {sorted(files)}")
+    import pandas as pd
+
     pred = pd.read_parquet(path.parent / files.pop())
     return results, pred

@@ -26,5 +26,8 @@ class Task:
         return len(self.label_names)
 
     def describe(self) -> dict[str, Any]:
-        """The results' `dataset` block."""
-        return {"name": self.dataset_name, "config": self.config, "source": self.source, "synthetic": self.synthetic}
+        """The results' `dataset` block; `split` (how the split was made, `leaks`) when it is not a recipe's grouped build."""
+        block = {"name": self.dataset_name, "config": self.config, "source": self.source, "synthetic": self.synthetic}
+        if self.meta.get("split"):
+            block["split"] = dict(self.meta["split"])
+        return block

@@ -64,17 +64,22 @@ def task_from_dir(dataset_dir: str | Path, config: str, task_id: str | None = No
         fingerprint=build["fingerprints"][config],
         source=build["source"],
         synthetic=bool(build.get("synthetic", False)),
-        meta={"dir": str(dataset_dir)},
+        meta={"dir": str(dataset_dir), **({"split": build["split"]} if (build.get("split") or {}).get("leaks") else {})},
     )
 
 
-def load_task(task_id: str, source: str | None = None, cache_dir: str | Path | None = None) -> Task:
+def load_task(task_id: str, source: str | None = None, cache_dir: str | Path | None = None,
+              random_split: bool = False) -> Task:
     """Resolve a task id, building its dataset on first use.
 
-    `csv:PATH` and `fasta:PATH` load the user's own file instead (see `benchmark.byo`).
+    `csv:PATH` and `fasta:PATH` load the user's own file instead (see `benchmark.byo`); only they take
+    `random_split` (the study's leaky per-class split instead of the grouped one; recorded in the results).
     """
     if task_id.startswith(("csv:", "fasta:")):
-        return load_byo_task(task_id)
+        return load_byo_task(task_id, random_split=random_split)
+    if random_split:
+        raise TaskError(f"--random-split applies to csv:/fasta: tasks; for '{task_id}' build the leaky variant with "
+                        "`bench data build <dataset> --split-by random`, or compare both with `bench audit`")
     name, _, config = task_id.partition("/")
     user = loaders.api.list_user_datasets(cache_dir).get(name)
     if user is not None and source in (None, "user"):

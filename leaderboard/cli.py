@@ -10,8 +10,9 @@ STORE_HELP = "Results store directory (default: $PHENOSEQ_LEADERBOARD or <cache>
 
 def _store(path: Path | None):
     from leaderboard.store import ResultsStore, default_store_dir
+    from loaders.core.files import check_output_dir
 
-    return ResultsStore(path or default_store_dir())
+    return ResultsStore(check_output_dir(path or default_store_dir(), "--store"))
 
 
 def submit(
@@ -22,8 +23,9 @@ def submit(
     """Validate RESULTS, re-compute every metric from its predictions, and store the entry."""
     from leaderboard.store import submit as do_submit
 
-    stored = do_submit(results, _store(store), source=source)
-    entry = _store(store).read_entry(stored.entry_id)
+    target = _store(store)  # a --store that is a file fails before the submission is read
+    stored = do_submit(results, target, source=source)
+    entry = target.read_entry(stored.entry_id)
     s = entry["summary"]
     verb = "accepted" if stored.created else "already stored"
     typer.echo(f"{verb}: {stored.entry_id} · {entry['task']} · {entry['model']['id']} · "
@@ -46,13 +48,18 @@ def leaderboard(
         return
     from leaderboard.render import FORMATS, render
     from loaders.core.errors import UserError
+    from loaders.core.files import check_output_dir
 
     if fmt not in FORMATS:
         raise UserError(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
-    rows = _store(store).rows()
-    if task and not any(r["task"] == task for r in rows):
+    check_output_dir(out, "--out")
+    from leaderboard.audit import load_audits
+
+    results_store = _store(store)
+    rows, audits = results_store.rows(), load_audits(results_store.root, task)
+    if task and not any(r["task"] == task for r in rows) and not audits:
         raise UserError(f"no entries for task '{task}' in the store")
-    path = render(rows, out, fmt, task=task)
+    path = render(rows, out, fmt, task=task, audits=audits)
     typer.echo(f"leaderboard: {path}")
 
 

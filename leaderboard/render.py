@@ -5,6 +5,12 @@ writes `index.html` / `leaderboard.md` / `leaderboard.json` plus one PNG per tas
 (`<task-slug>.png`: a metric's mean ± sd over seeds per model) into `out_dir`.
 Rows are ranked by MCC mean (missing values last), then model id. The metric columns are the
 metrics the registry (`benchmark.metrics.METRICS`) marks `on_board`, under their titles.
+
+Every string that came with a submission (model id, adapter, task) is escaped for the format it
+goes into (`md_text`, `html.escape`) and plots never parse it (no mathtext, no TeX; long labels
+cut): one submission cannot break the board or inject markup. Interpretation numbers are shown as
+"self-reported" unless the validator re-computed them from per-example attributions
+(`leaderboard.validate`: the stored block's `verified` marks).
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.metrics import METRICS, get_metric
+from loaders.core.files import atomic_write_text, atomic_write_with
 
 METRIC_COLUMNS: tuple[tuple[str, str], ...] = tuple((m.name, m.title or m.name) for m in METRICS if m.on_board)
 """(metric, column title) of every metric shown on the board, in registry order."""
@@ -23,6 +30,9 @@ INTERPRETATION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("planted_auroc", "Planted-motif AUROC"), ("random_auroc", "Random-attribution AUROC"), ("fimo_recovery", "FIMO recovery"),
 )
 RANK_METRIC = "mcc"
+SELF_REPORTED_NOTE = ("Interpretation columns are self-reported by the submitter unless marked \"recomputed\" "
+                      "(planted AUROC re-computed by the board from the submitted per-base attributions).")
+PLOT_LABEL_CHARS = 60
 SYNTHETIC_NOTE = ("Synthetic demo data: these numbers come from a generated toy genome and show the pipeline "
                   "working; they say nothing about biology.")
 FORMATS = ("html", "md", "json")
@@ -47,7 +57,9 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
         "adapter": row.get("adapter"), "seeds": row["n_seeds"],
         "metrics": {k: {"mean": (summary.get(k) or {}).get("mean"), "sd": (summary.get(k) or {}).get("sd")}
                     for k, _ in METRIC_COLUMNS},
-        "interpretation": {k: (row.get("interpretation") or {}).get(k) for k, _ in INTERPRETATION_COLUMNS}
+        "interpretation": {**{k: (row.get("interpretation") or {}).get(k) for k, _ in INTERPRETATION_COLUMNS},
+                           "verified": {k: ((row.get("interpretation") or {}).get("verified") or {}).get(k, "self-reported")
+                                        for k, _ in INTERPRETATION_COLUMNS}}
         if row.get("interpretation") else None,
         "source": row.get("source"), "synthetic": bool(row.get("synthetic")), "submitted_at": row.get("submitted_at"),
     }
@@ -111,8 +123,10 @@ def _cell(entry: dict[str, Any], key: str) -> tuple[str, Any]:
         m = entry["metrics"][key]
         return fmt_stat(m), m["mean"]
     if key in dict(INTERPRETATION_COLUMNS):
-        v = (entry["interpretation"] or {}).get(key)
-        return fmt_num(v), v
+        interp = entry["interpretation"] or {}
+        v = interp.get(key)
+        mark = (interp.get("verified") or {}).get(key, "self-reported")
+        return (fmt_num(v) + (f" ({mark})" if v is not None else "")), v
     if key == "n_params":
         return fmt_params(entry["n_params"]), entry["n_params"]
     v = entry.get(key)
@@ -129,26 +143,47 @@ def plot_task(task: str, info: dict[str, Any], path: Path, metric: str = RANK_ME
 
     entries = [e for e in info["entries"] if e["metrics"][metric]["mean"] is not None][::-1]
     label = dict(METRIC_COLUMNS)[metric]
-    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.45 * max(len(entries), 1)), dpi=100)
-    ys = list(range(len(entries)))
-    ax.errorbar([e["metrics"][metric]["mean"] for e in entries], ys, xerr=[e["metrics"][metric]["sd"] or 0.0 for e in entries],
-                fmt="o", capsize=4, color="#1f5fa8")
-    ax.set_yticks(ys, [e["model"] for e in entries])
-    ax.set_ylim(-0.6, max(len(entries), 1) - 0.4)
-    ax.set_xlabel(f"{label} (mean ± sd over seeds)")
-    ax.grid(axis="x", alpha=0.3)
-    title = task + ("  [synthetic demo data]" if info["synthetic"] else "")
-    ax.set_title(title, color="#b00020" if info["synthetic"] else "black", fontsize=11)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
+    # a submitted name is text, never markup: no mathtext ($...$), no TeX
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        fig, ax = plt.subplots(figsize=(7, 1.2 + 0.45 * max(len(entries), 1)), dpi=100)
+        try:
+            ys = list(range(len(entries)))
+            ax.errorbar([e["metrics"][metric]["mean"] for e in entries], ys,
+                        xerr=[e["metrics"][metric]["sd"] or 0.0 for e in entries], fmt="o", capsize=4, color="#1f5fa8")
+            ax.set_yticks(ys, [plot_text(e["model"]) for e in entries])
+            ax.set_ylim(-0.6, max(len(entries), 1) - 0.4)
+            ax.set_xlabel(f"{label} (mean ± sd over seeds)")
+            ax.grid(axis="x", alpha=0.3)
+            title = plot_text(task) + ("  [synthetic demo data]" if info["synthetic"] else "")
+            ax.set_title(title, color="#b00020" if info["synthetic"] else "black", fontsize=11)
+            fig.tight_layout()
+            atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
+        finally:
+            plt.close(fig)
     return path
 
 
+def plot_text(s: str) -> str:
+    """A submitted string as a plot label: one line, printable, at most `PLOT_LABEL_CHARS` characters."""
+    s = "".join(c if c.isprintable() else " " for c in str(s))
+    s = " ".join(s.split())
+    return s if len(s) <= PLOT_LABEL_CHARS else s[:PLOT_LABEL_CHARS - 1] + "…"
+
+
 # --- markdown ---------------------------------------------------------------------------------
-def _md_escape(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MD_PUNCT = set("\\`*_[]!|~$")
+
+
+def md_text(s: str) -> str:
+    """A string as literal markdown text inside a line: `&`, `<`, `>` as entities (no raw HTML), the
+    characters that open markdown constructs backslash-escaped (no link, image, code, emphasis, math,
+    strikethrough, table cell break), one line of printable characters."""
+    s = " ".join("".join(c if c.isprintable() else " " for c in str(s)).split())
+    return "".join(_MD_ENTITIES.get(c) or (f"\\{c}" if c in _MD_PUNCT else c) for c in s)
+
+
+_md_escape = md_text
 
 
 def render_markdown(tasks: dict[str, dict[str, Any]], plots: bool = True, generated_at: str | None = None) -> str:
@@ -159,16 +194,18 @@ def render_markdown(tasks: dict[str, dict[str, Any]], plots: bool = True, genera
         lines += ["No entries yet.", ""]
     for task, info in tasks.items():
         cols = _columns(info)
-        lines += [f"## {task}", ""]
+        lines += [f"## {md_text(task)}", ""]
         if info["synthetic"]:
             lines += [f"> **{SYNTHETIC_NOTE}**", ""]
-        lines.append("| " + " | ".join(h for _, h, _ in cols) + " |")
+        lines.append("| " + " | ".join(md_text(h) for _, h, _ in cols) + " |")
         lines.append("|" + "|".join("---:" if t == "num" else "---" for _, _, t in cols) + "|")
         for e in info["entries"]:
             lines.append("| " + " | ".join(_md_escape(_cell(e, k)[0]) for k, _, _ in cols) + " |")
         lines.append("")
         if plots:
-            lines += [f"![{dict(METRIC_COLUMNS)[RANK_METRIC]} per model, {task}]({task_slug(task)}.png)", ""]
+            lines += [f"![{md_text(dict(METRIC_COLUMNS)[RANK_METRIC])} per model, {md_text(task)}]({task_slug(task)}.png)", ""]
+        if info["has_interpretation"]:
+            lines += [f"_{md_text(SELF_REPORTED_NOTE)}_", ""]
     return "\n".join(lines)
 
 
@@ -236,6 +273,8 @@ def render_html(tasks: dict[str, dict[str, Any]], plots: bool = True, generated_
                 parts.append(f'<td data-key="{key}" data-value="{e(dv)}"{cls}>{e(text)}</td>')
             parts.append('</tr>')
         parts.append('</tbody></table></div>')
+        if info["has_interpretation"]:
+            parts.append(f'<p class="meta">{e(SELF_REPORTED_NOTE)}</p>')
         if plots:
             metric = dict(METRIC_COLUMNS)[RANK_METRIC]
             parts.append(f'<figure><img src="{e(slug)}.png" alt="{e(metric)} per model, mean ± sd over seeds ({e(task)})">'
@@ -247,8 +286,13 @@ def render_html(tasks: dict[str, dict[str, Any]], plots: bool = True, generated_
 
 
 def render(rows: list[dict[str, Any]], out_dir: str | Path, fmt: str = "html", task: str | None = None,
-           generated_at: str | None = None) -> Path:
-    """Write the board in `fmt` (html|md|json) into `out_dir` (plus per-task PNGs for html/md)."""
+           generated_at: str | None = None, audits: list[dict[str, Any]] | None = None) -> Path:
+    """Write the board in `fmt` (html|md|json) into `out_dir` (plus per-task PNGs for html/md).
+
+    `audits` (stored leakage audits, `leaderboard.audit`) add a "Leakage audit" section.
+    """
+    from leaderboard import audit as leakage
+
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
     out = Path(out_dir)
@@ -257,14 +301,15 @@ def render(rows: list[dict[str, Any]], out_dir: str | Path, fmt: str = "html", t
     stamp = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if fmt == "json":
         path = out / "leaderboard.json"
-        path.write_text(json.dumps({"generated_at": stamp, "tasks": tasks}, indent=2) + "\n")
+        atomic_write_text(path, json.dumps({"generated_at": stamp, "tasks": tasks, "audits": leakage.json_block(audits or [])},
+                                           indent=2) + "\n")
         return path
     for name, info in tasks.items():
         plot_task(name, info, out / f"{task_slug(name)}.png")
     if fmt == "md":
         path = out / "leaderboard.md"
-        path.write_text(render_markdown(tasks, generated_at=stamp))
+        atomic_write_text(path, leakage.with_audits(render_markdown(tasks, generated_at=stamp), audits or [], out, fmt))
     else:
         path = out / "index.html"
-        path.write_text(render_html(tasks, generated_at=stamp), encoding="utf-8")
+        atomic_write_text(path, leakage.with_audits(render_html(tasks, generated_at=stamp), audits or [], out, fmt))
     return path

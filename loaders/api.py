@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
-
-from datasets import DatasetDict
+from typing import TYPE_CHECKING, Any
 
 from loaders.core.paths import cache_dir, dataset_dir, dataset_source
 from loaders.registry import get_recipe
+
+if TYPE_CHECKING:
+    from datasets import DatasetDict
 
 
 def list_user_datasets(cache: str | os.PathLike | None = None) -> dict[str, Path]:

@@ -50,12 +50,14 @@ def build_cmd(
     name: str = typer.Argument(..., help="Dataset recipe, e.g. herv_classification (see `bench data ls`)."),
     source: Optional[str] = typer.Option(None, help="grch38 (real public files), demo (synthetic) or user (intervals); default grch38."),
     rebuild: bool = typer.Option(False, help="Rebuild even if a build exists."),
-    split_by: Optional[str] = typer.Option(None, help="cluster (default) or chromosome."),
+    split_by: Optional[str] = typer.Option(None, help="cluster (default), chromosome, or random (the study's leaky per-class split, for audits only)."),
     seed: Optional[int] = typer.Option(None, help="Seed of every random step (default 42)."),
     test_chroms: Optional[str] = typer.Option(None, help="Comma-separated held-out test chromosomes (--split-by chromosome)."),
     validation_chroms: Optional[str] = typer.Option(None, help="Comma-separated validation chromosomes."),
     max_per_class: Optional[int] = typer.Option(None, help="Seeded cap on intervals per class."),
     allow_drift: bool = typer.Option(False, help="Accept upstream files whose sha256 changed since first download."),
+    iupac_as_n: bool = typer.Option(False, "--iupac-as-n", help="Read IUPAC ambiguity codes (R, Y, S...) of the genome as N "
+                                                                 "(default: refused; the grch38 source always reads them as N)."),
     fasta: Optional[Path] = typer.Option(None, help="intervals recipe: genome FASTA (plain or gzip)."),
     bed: Optional[Path] = typer.Option(None, help="intervals recipe: labelled BED (name column = label)."),
     task_name: Optional[str] = typer.Option(None, "--name", help="intervals recipe: name of the new dataset."),
@@ -77,6 +79,8 @@ def build_cmd(
         params["validation_chroms"] = validation_chroms.split(",")
     if allow_drift:
         params["allow_drift"] = True
+    if iupac_as_n:
+        params["iupac"] = "n"
     from loaders.build.fetch import FetchError
 
     try:

@@ -176,7 +176,7 @@ def test_random_init_end_to_end_on_a_tiny_local_model(tiny_task, tmp_path) -> No
 
 @pytest.fixture()
 def bench(monkeypatch, tiny_task):
-    monkeypatch.setattr(baseline_cli, "load_task", lambda task, source=None: tiny_task)
+    monkeypatch.setattr(baseline_cli, "load_task", lambda task, source=None, **_: tiny_task)
     app = new_app()
     baseline_cli.register(app)
     app.command("noop")(lambda: None)  # keep `baseline` a named sub-command

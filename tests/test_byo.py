@@ -1,6 +1,7 @@
 """Bring-your-own data (csv:/fasta:), sequence checks, and task-id typo suggestions."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from benchmark import tasks
@@ -31,8 +32,14 @@ def test_csv_with_split_column(tmp_path):
     assert task.fingerprint == fingerprint_split(task.data["test"])
 
 
+def distinct(n: int, length: int = 60, seed: int = 0) -> list[str]:
+    """`n` unrelated random sequences (without a split column, near-duplicates would be grouped)."""
+    rng = np.random.default_rng(seed)
+    return ["".join(rng.choice(list("ACGT"), length)) for _ in range(n)]
+
+
 def test_csv_without_split_gets_seeded_stratified_split(tmp_path):
-    rows = [f"{'ACGT' * (i % 5 + 1)},{i % 2}" for i in range(40)]
+    rows = [f"{seq},{i % 2}" for i, seq in enumerate(distinct(40))]
     path = write_csv(tmp_path / "nosplit.csv", rows)
     a, b = load_byo_task(f"csv:{path}"), load_byo_task(f"csv:{path}")
     assert {k: len(v) for k, v in a.data.items()} == {"train": 32, "validation": 4, "test": 4}
@@ -43,7 +50,7 @@ def test_csv_without_split_gets_seeded_stratified_split(tmp_path):
 
 
 def test_integer_labels_sort_numerically(tmp_path):
-    rows = [f"ACGT,{lab}" for lab in [10, 2, 10, 2, 10, 2, 10, 2]]
+    rows = [f"{seq},{lab}" for seq, lab in zip(distinct(8), [10, 2, 10, 2, 10, 2, 10, 2])]
     assert load_byo_task(f"csv:{write_csv(tmp_path / 'n.csv', rows)}").label_names == ["2", "10"]
 
 

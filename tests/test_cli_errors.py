@@ -91,7 +91,7 @@ def test_a_bug_keeps_its_traceback():
 
 @pytest.fixture()
 def baseline_app(monkeypatch, tiny_task):
-    monkeypatch.setattr(baseline_cli, "load_task", lambda task, source=None: tiny_task)
+    monkeypatch.setattr(baseline_cli, "load_task", lambda task, source=None, **_: tiny_task)
     target = new_app()
     baseline_cli.register(target)
     target.command("noop")(lambda: None)

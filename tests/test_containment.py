@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import loaders
-from containment_oracle import linked_pairs, links, qmer_codes, revcomp
+from containment_oracle import _longest, alignment_columns, linked_pairs, links, qmer_codes, revcomp
 from loaders.core.errors import DatasetError
 from loaders.build.cluster import cluster
 from loaders.build.containment import bounds, containment_groups, make_plan, pair_link
@@ -142,7 +142,10 @@ def test_cluster_search_switch_is_gone(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_build(tmp_path_factory):
-    return loaders.build_dataset("herv_classification", source="demo", cache_dir=tmp_path_factory.mktemp("cache"))
+    """The herv_classification demo build shared with tests/test_herv_build.py (built once per session)."""
+    from recipe_checks import demo_builds
+
+    return demo_builds("herv_classification", tmp_path_factory)[0]
 
 
 def test_demo_no_test_row_contained_in_train(demo_build):
@@ -152,14 +155,20 @@ def test_demo_no_test_row_contained_in_train(demo_build):
     pairs, flagged = linked_pairs(frames["test"]["sequence"].tolist(), rest["sequence"].tolist())
     assert flagged > 0  # the q-gram lemma did flag homologous pairs, which the alignments then cleared
     assert pairs == []
-    # A containment-only pair of this demo world (found by the oracle all-against-all, 217 s, so pinned here):
-    # the 558 bp row is a copy of about half of the 1,091 bp row, which both-sides coverage (cov-mode 0) would
-    # miss. (The issue's pair chr1:52219-52821 / chr2:300499-301820 belonged to the demo world before the
-    # per-recipe worlds of the loaders redesign.)
-    pair = ["herv_classification:chr3:433010-433568:+", "herv_classification:chr3:446068-447159:+"]
+    # A containment-only pair of this demo world: a solo-LTR copy (322 bp) of the 5' LTR of a full provirus
+    # (1,742 bp) of one paralog family, on the other strand (loaders/recipes/herv_classification/demo.py).
+    # Candidates came from the world's truth.tsv (solo copies and their full source), and the oracle below
+    # confirms the link: the short row is covered >= 80 % at >= 95 % identity, the long one only 18 %, so
+    # both-sides coverage (MMseqs2 cov-mode 0) would miss it. (Earlier worlds pinned chr1:52219-52821 /
+    # chr2:300499-301820, the issue's pair, then chr3:433010-433568 / chr3:446068-447159.)
+    pair = ["herv_classification:chr1:1084231-1084553:+", "herv_classification:chr2:470425-472167:+"]
     rows = pd.concat([df.assign(split=s) for s, df in frames.items()]).set_index("id").loc[pair]
-    assert rows["length"].tolist() == [558, 1091]
+    assert rows["length"].tolist() == [322, 1742]
     assert rows["split"].nunique() == 1 and rows["cluster"].nunique() == 1
+    short, long = rows["sequence"].tolist()
+    assert links(short, long, strands=(1,)) and not links(short, long, strands=(0,))  # reverse complement
+    cols = alignment_columns(short, revcomp(long))
+    assert _longest(cols, 3, 0.95) >= 0.8 * 322 and _longest(cols, 2, 0.95) < 0.2 * 1742  # short covered, long not
     assert links(*rows["sequence"].tolist())
 
 

@@ -25,7 +25,7 @@ from benchmark.interpret.fimo import (
     storey_pi0,
     to_tsv,
 )
-from benchmark.interpret.motif_files import read_fasta, read_motif_file
+from benchmark.interpret.motif_files import read_background, read_fasta, read_motif_file
 from benchmark.interpret.motifs import Motif
 
 FIX = Path(__file__).parent / "fixtures" / "fimo"
@@ -142,8 +142,10 @@ def test_backgrounds_follow_fimos_rules():
         [3.025 / 4.1, 1.025 / 4.1, 0.025 / 4.1, 0.025 / 4.1], rel=1e-3)
     assert resolve_background("file", sequences=["AAAC"]) == pytest.approx([3.025 / 8.1, 1.025 / 8.1, 1.025 / 8.1,
                                                                            3.025 / 8.1], rel=1e-3)
-    assert resolve_background(FIX / "meme" / "non-uniform.bg", both_strands=False) == pytest.approx([0.05, 0.4, 0.5, 0.05],
-                                                                                                   rel=1e-5)
+    from_file = read_background(FIX / "meme" / "non-uniform.bg")  # a MEME background file is read, then passed
+    assert resolve_background(from_file, both_strands=False) == pytest.approx([0.05, 0.4, 0.5, 0.05], rel=1e-5)
+    with pytest.raises(ValueError, match="unknown background"):
+        resolve_background(str(FIX / "meme" / "non-uniform.bg"))
 
 
 def test_qvalues_and_pi0():

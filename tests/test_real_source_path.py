@@ -62,7 +62,9 @@ def test_download_path_builds_the_same_dataset_and_detects_drift(served, demo_ca
     lock = read_lock(cache)
     assert {v["sha256"] for v in lock.values()} >= {info["inputs"]["genome"]["sha256"], info["inputs"]["rmsk"]["sha256"]}
     assert info["inputs"]["genome"]["url"].endswith("/hg38.fa.gz")
-    assert list((cache / "genomes").glob("*hg38.fa.*.fa")), "downloaded genome decompressed into the cache"
+    # the demo genome is BGZF: read in place, its index (never beside the download) in the cache
+    assert list((cache / "genomes").glob("*hg38.fa-*/genome.gzi")), "downloaded genome indexed in the cache"
+    assert not list((cache / "downloads").glob("*.fai")) and not list((cache / "downloads").glob("*.gzi"))
 
     # upstream changes rmsk: the next download is refused as drift, and the old build stays intact
     rmsk = gzip.decompress((root / "rmsk.txt.gz").read_bytes())

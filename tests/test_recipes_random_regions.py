@@ -37,7 +37,7 @@ def test_seed_changes_windows(builds, tmp_path_factory):
 
     a, _, _ = builds
     other = loaders.build_dataset(NAME, source="demo", cache_dir=fresh_cache(tmp_path_factory.mktemp("seed")),
-                                  seed=7, n_windows=40)
+                                  seed=7, n_windows=40, min_test_per_class=1)  # a tiny build: 4 test rows a class
     assert set(all_rows(other)["id"]) - set(all_rows(a)["id"])
 
 

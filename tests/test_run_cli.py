@@ -69,7 +69,7 @@ def test_run_csv_task_writes_results(app, models, csv_task, tmp_path):
 def test_run_registered_task_with_limit_windows_lora(app, models, tmp_path, monkeypatch):
     seen = {}
 
-    def fake_load(task_id, source=None, cache_dir=None):
+    def fake_load(task_id, source=None, cache_dir=None, **_):
         seen.update(task=task_id, source=source)
         task = make_tiny_task(n_per_class=20, length=80, seed=3)
         task.id = task_id

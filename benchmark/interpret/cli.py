@@ -68,6 +68,9 @@ def interpret(
         raise UserError(f"results file '{results}' does not exist")
     if not model.is_dir():
         raise UserError(f"model directory '{model}' does not exist")
+    from loaders.core.files import check_output_dir
+
+    check_output_dir(out, "--out")
     from benchmark.interpret.handle import load_handle
     from benchmark.models import model_step
     from benchmark.interpret.pipeline import interpret_sequences, planted_check, update_results

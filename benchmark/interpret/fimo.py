@@ -28,12 +28,11 @@ import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmark.interpret.motifs import DEFAULT_SITES, Motif
+from benchmark.interpret.pwm import PSEUDOCOUNT, Motif, motif_frequencies
 from loaders.core.dna import reverse_complement
 
 NRDB_DNA = np.array([0.281774, 0.222020, 0.228876, 0.267330])
@@ -42,7 +41,6 @@ PSSM_RANGE = 1000
 BG_EPSILON = 5e-7
 LOG2_E = 1.44269504  # MEME's my_log2 multiplies ln(x) by this constant
 P_THRESHOLD = 1e-4
-PSEUDOCOUNT = 0.1
 FIMO_COLUMNS = ["motif_id", "motif_alt_id", "sequence_name", "start", "stop", "strand", "score", "p-value",
                 "q-value", "matched_sequence"]
 BACKGROUNDS = ("nrdb", "uniform", "motif", "file")
@@ -96,9 +94,8 @@ def resolve_background(spec: str | os.PathLike | np.ndarray | None = "nrdb", *, 
             raise ValueError("background 'file' needs the scanned sequences")
         bg = letter_frequencies(sequences, both_strands=both_strands)
     else:
-        from benchmark.interpret.motif_files import read_background
-
-        bg = read_background(Path(spec))
+        raise ValueError(f"unknown background '{spec}' (named: {', '.join(BACKGROUNDS)}; read a MEME background "
+                         "file with motif_files.read_background and pass its frequencies)")
     if bg.shape != (4,) or np.any(bg < 0) or bg.sum() <= 0:
         raise ValueError(f"background must be 4 non-negative frequencies (A, C, G, T), got {bg.tolist()}")
     bg = bg / bg.sum()
@@ -110,22 +107,6 @@ def resolve_background(spec: str | os.PathLike | np.ndarray | None = "nrdb", *, 
 
 
 # --- PSSM and score distribution --------------------------------------------------------------
-def motif_frequencies(motif: Motif, background: np.ndarray, pseudocount: float = PSEUDOCOUNT) -> np.ndarray:
-    """(w, 4) letter probabilities after FIMO's pseudocount (step 2)."""
-    f = np.asarray(motif.counts, dtype=np.float64).T
-    totals = f.sum(axis=1, keepdims=True)
-    if np.any(totals <= 0):
-        raise ValueError(f"motif {motif.id} has a position with no counts")
-    f = np.where(np.abs(totals - 1.0) > 1e-5, f / totals, f)  # MEME's normalize_motif(tolerance 1e-5)
-    if pseudocount == 0:
-        return f
-    if pseudocount < 0:
-        raise ValueError("the pseudocount must be >= 0")
-    sites = motif.site_count
-    n = int(sites) if sites and sites > 0 else DEFAULT_SITES
-    return (f * n + pseudocount * background[None, :]) / (n + pseudocount)
-
-
 @dataclass(frozen=True)
 class Pssm:
     """A motif's integer-scaled log-odds matrix (w, 4) and its p-value table."""

@@ -10,57 +10,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from benchmark.interpret.pwm import DEFAULT_SITES, Motif  # noqa: F401  (re-exported: the motif type lives in pwm)
 from loaders.core.errors import UserError
 
 JASPAR_RELEASE = "JASPAR2026"
-DEFAULT_SITES = 20
-"""Sites FIMO assumes for a motif whose file states none (it weights the pseudocount by the site count)."""
 """Pinned JASPAR release (bundled with pyjaspar; no download)."""
 P_THRESHOLD = 1e-4
 HIT_COLUMNS = ["motif_id", "motif_name", "sequence_name", "start", "end", "strand", "score", "p_value", "q_value"]
-
-
-@dataclass(frozen=True)
-class Motif:
-    """A matrix (rows A, C, G, T; counts or probabilities) with its id, name and site count.
-
-    `nsites`: the number of sites the matrix was built from (MEME's `nsites=`); None for a
-    count matrix means the rounded mean column total (as `jaspar2meme` writes it)."""
-
-    id: str
-    name: str
-    counts: np.ndarray
-    nsites: float | None = None
-
-    @property
-    def width(self) -> int:
-        return int(self.counts.shape[1])
-
-    @property
-    def site_count(self) -> float | None:
-        """Sites behind the matrix: `nsites`, else a count matrix's rounded mean column total, else None."""
-        if self.nsites is not None:
-            return float(self.nsites)
-        mean_total = float(np.asarray(self.counts, dtype=np.float64).sum(axis=0).mean())
-        return float(int(mean_total + 0.5)) if int(mean_total + 0.5) > 1 else None
-
-    def probabilities(self, pseudocount: float = 0.1, background: Sequence[float] | None = None) -> np.ndarray:
-        """(4, w) letter probabilities with FIMO's pseudocount, (p * n + pseudocount * bg) / (n + pseudocount)
-        (n: `site_count` as an integer, 20 when unknown; bg uniform unless given)."""
-        from benchmark.interpret.fimo import motif_frequencies
-
-        bg = np.full(4, 0.25) if background is None else np.asarray(background, dtype=np.float64)
-        return motif_frequencies(self, bg, pseudocount).T
-
-    @property
-    def consensus(self) -> str:
-        return "".join("ACGT"[i] for i in self.counts.argmax(axis=0))
 
 
 class MotifError(UserError, KeyError):

@@ -31,8 +31,8 @@ def scan_command(
     motif_id: list[str] = typer.Option([], "--motif", help="Scan only this motif id (repeatable; FIMO --motif)."),
 ) -> None:
     """Scan sequences with motifs and write FIMO's table."""
-    from benchmark.interpret.fimo import scan_fimo, to_tsv
-    from benchmark.interpret.motif_files import read_fasta, resolve_motifs
+    from benchmark.interpret.fimo import BACKGROUNDS, scan_fimo, to_tsv
+    from benchmark.interpret.motif_files import read_background, read_fasta, resolve_motifs
     from loaders.core.errors import UserError
     from loaders.core.files import atomic_write_text
 
@@ -40,6 +40,9 @@ def scan_command(
         raise UserError(f"--pvalue must be in (0, 1], got {pvalue}")
     if not out.parent.is_dir():
         raise UserError(f"output folder '{out.parent}' does not exist")
+    from loaders.core.files import check_output_file
+
+    check_output_file(out, "--out")
     try:
         mset = resolve_motifs([s for s in motifs.split(",") if s.strip()])
         chosen = mset.motifs
@@ -50,9 +53,10 @@ def scan_command(
                 raise UserError(f"--motif {missing[0]}: no such motif in {motifs} ({len(known)} motifs)")
             chosen = [m for m in chosen if m.id in set(motif_id)]
         records = read_fasta(fasta)
+        background = bg if bg in BACKGROUNDS else read_background(Path(bg))
         if bg == "motif" and mset.background is None:
             typer.echo("note: the motif file states no background; using uniform (as FIMO does)", err=True)
-        hits = scan_fimo(chosen, records, background=bg, motif_background=mset.background, pseudocount=pseudocount,
+        hits = scan_fimo(chosen, records, background=background, motif_background=mset.background, pseudocount=pseudocount,
                          threshold=pvalue, both_strands=not norc, qvalues=not no_qvalue)
     except (ValueError, KeyError) as exc:  # scanning's own checks (e.g. a background's values) -> one line
         if isinstance(exc, UserError):

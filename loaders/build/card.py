@@ -58,6 +58,20 @@ def _sources_table(info: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _split_sentence(info: dict[str, Any]) -> str:
+    """How the split was made; for `split_by=random`, a warning that it leaks (with the measured count)."""
+    p, split = info["params"], info.get("split") or {}
+    if split.get("leaks"):
+        return ("the train/validation/test split drawn **at random per class, ignoring the groups** "
+                f"(`split_by=random`, seed {p['seed']}).\n\n> **LEAKY SPLIT — for leakage audits only.** This is the "
+                "study's per-class random split, reproduced to measure how much it inflates scores: "
+                f"{split.get('test_rows_grouped_with_train', '?')} test rows share a group (a near-identical or "
+                "containing copy) with a train or validation row. Scores on this build are inflated; never report them "
+                "as results.")
+    return ("the train/validation/test split made **by group** "
+            f"(`split_by={p['split_by']}`, seed {p['seed']}), so near-identical copies never straddle train and test.")
+
+
 def render_card(recipe: Recipe, info: dict[str, Any]) -> str:
     """The full README.md of a built dataset."""
     stats = info.get("stats", {})
@@ -69,9 +83,7 @@ def render_card(recipe: Recipe, info: dict[str, Any]) -> str:
         f"split at runs of N, fragments < {info['params']['min_length']} bp dropped; identical sequences carrying "
         "different labels dropped; near-duplicates grouped (two sequences share a group when either is covered >= "
         f"{info['params']['cluster_coverage']} at identity >= {info['params']['cluster_identity']} by the other, "
-        "on either strand; exact search, `loaders/build/containment.py`) and the train/validation/test split made **by group** "
-        f"(`split_by={info['params']['split_by']}`, seed {info['params']['seed']}), so near-identical copies "
-        "never straddle train and test.", "",
+        "on either strand; exact search, `loaders/build/containment.py`) and " + _split_sentence(info), "",
         f"Recipe `{info['recipe']['name']}` version {info['recipe']['version']} (source sha256 "
         f"`{info['recipe']['source_sha256'][:16]}…`), pipeline version {info['pipeline_version']}.", "",
         "Build statistics: " + ", ".join(f"{k}={v}" for k, v in sorted(stats.items()) if not isinstance(v, dict)), "",

@@ -20,6 +20,7 @@ from pathlib import Path
 from loaders.build.containment import containment_groups
 from loaders.build.sequences import to_fasta
 from loaders.core.errors import UserError
+from loaders.core.files import temp_dir
 
 
 class ClusterError(UserError, RuntimeError):
@@ -69,8 +70,8 @@ def similar_pairs(query: Sequence[tuple[str, str]], target: Sequence[tuple[str, 
     """
     if not query or not target:
         return []
-    with tempfile.TemporaryDirectory(dir=work_dir, prefix="mmseqs-") as tmp:
-        t = Path(tmp)
+    t = temp_dir(work_dir or tempfile.gettempdir(), "mmseqs")
+    try:
         (t / "q.fa").write_text(to_fasta(query))
         (t / "t.fa").write_text(to_fasta(target))
         _run(["easy-search", "q.fa", "t.fa", "hits.m8", "tmp", "--search-type", "3", "--strand", "2",
@@ -83,6 +84,8 @@ def similar_pairs(query: Sequence[tuple[str, str]], target: Sequence[tuple[str, 
             if q != s and float(ident) >= min_seq_id:
                 pairs.append((q, s, float(ident)))
         return pairs
+    finally:
+        shutil.rmtree(t, ignore_errors=True)
 
 
 def cluster(records: Sequence[tuple[str, str]], *, min_seq_id: float = 0.95, coverage: float = 0.8,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from loaders.core.errors import DatasetError
+from loaders.core.files import old_path, temp_dir
 from loaders.core.fingerprint import fingerprint_split
 from loaders.core.recipe import ConfigSpec, Recipe
 from loaders.core.schema import COLUMNS, SPLITS, features
@@ -58,7 +58,7 @@ def write_built(out: Path, recipe: Recipe, rows: pd.DataFrame, build_info: dict[
     """Write all configs + build.json + card into `out` atomically; return `out`."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    tmp = temp_dir(out.parent, out.name)
     try:
         counts: dict[str, Any] = {}
         stats: dict[str, Any] = {}
@@ -80,7 +80,7 @@ def write_built(out: Path, recipe: Recipe, rows: pd.DataFrame, build_info: dict[
         (tmp / "build.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
         (tmp / "README.md").write_text(card(info))
         if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            old = old_path(out)
             os.replace(out, old)
             os.replace(tmp, out)
             shutil.rmtree(old, ignore_errors=True)

@@ -34,7 +34,8 @@ from urllib.request import url2pathname
 
 from loaders.core.errors import DatasetError
 from loaders.core.paths import cache_dir
-from loaders.core.files import atomic_write_text
+from loaders.core.files import atomic_write_text, sha256_file
+from loaders.core.leftovers import sweep
 from loaders.core.recipe import SourceFile
 
 CHUNK = 1 << 20
@@ -102,6 +103,8 @@ def _local_source(url: str) -> Path | None:
 
 def file_digests(path: Path, git_blob: bool = True) -> tuple[str, str | None]:
     """(sha256, git blob id or None when not asked for) of a file, in one pass."""
+    if not git_blob:
+        return sha256_file(path), None  # remembered per file identity: the genome index key reuses it
     sha = hashlib.sha256()
     blob = hashlib.sha1(b"blob %d\0" % path.stat().st_size) if git_blob else None  # noqa: S324 - git object id
     with path.open("rb") as fh:
@@ -402,6 +405,7 @@ def fetch(file: SourceFile, cache: str | os.PathLike | None = None, *, progress:
     """
     dest = target_path(file, cache)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    sweep(dest.parent)  # temps of a killed run (the resumable `.part` files are kept)
     mirror = mirror if mirror is not None else os.environ.get("PHENOSEQ_MIRROR") or None
     with _locked(dest.parent, dest.name):  # two processes never write the same .part
         return _fetch_locked(file, dest, cache, progress=progress, allow_drift=allow_drift, mirror=mirror)

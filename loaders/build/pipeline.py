@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Mapping
 from importlib import metadata
@@ -28,17 +29,20 @@ from loaders.build import splits as splitting
 from loaders.build.card import render_card
 from loaders.build.export import write_built
 from loaders.build.formats import is_primary, read_chrom_sizes
-from loaders.build.genome import Genome
+from loaders.build.genome import IUPAC_POLICIES, Genome
 from loaders.build.sequences import extract_rows, resolve_duplicates
+from loaders.core.degenerate import MIN_TEST_PER_CLASS, check_config_counts, check_min_test_per_class
 from loaders.core.errors import DatasetError, FormatError
-from loaders.core.files import sha256_file
+from loaders.core.files import check_input_file, check_output_dir, sha256_file
+from loaders.core.leftovers import sweep_cache
 from loaders.core.paths import cache_dir as default_cache
 from loaders.core.paths import dataset_dir
 from loaders.core.recipe import INTERVAL_COLUMNS, BuildContext, Recipe, SourceFile
 from loaders.core.schema import SPLITS
 from loaders.registry import recipe_source_hash
 
-console = Console(stderr=True)
+console = Console(stderr=True, quiet=not (sys.stderr.isatty() or os.environ.get("PHENOSEQ_PROGRESS") == "1"))
+"""Build progress, on a terminal only (or with PHENOSEQ_PROGRESS=1): piped, a failed build prints its one error line."""
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "seed": 42,
@@ -54,11 +58,18 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "threads": None,
     "allow_drift": False,
     "alt_vcfs": [],
+    "iupac": None,
+    "min_test_per_class": MIN_TEST_PER_CLASS,
 }
+IUPAC_DEFAULT = {"grch38": "n"}
+"""`iupac` when not given: the pinned GRCh38 (GCA_000001405.15) itself carries a few ambiguity codes
+(e.g. chr3:16902883 'B'), read as N; a user's or the demo genome's codes are refused (loaders.build.genome)."""
 CHROM_HOLDOUT = {"demo": (["chr4"], ["chr3"]), "grch38": (["chr8"], ["chr9"])}
 NOT_IN_DIR_NAME = {"threads", "allow_drift"}
 PIPELINE_VERSION = "2"
 """Bump when a change to the shared pipeline changes what a build contains; cached builds are then redone."""
+SPLIT_BY = ("cluster", "chromosome", "random")
+"""`split_by` values; `random` is the study's leaky per-class split, for leakage audits only."""
 NAMING_PARAMS = {"name", "fasta", "bed"}
 """Params that name a bring-your-own build (directory `<cache>/datasets/<source>/<name>`), not hashed into it."""
 
@@ -70,12 +81,19 @@ def effective_params(recipe: Recipe, source: str, params: dict[str, Any]) -> dic
     if unknown:
         raise DatasetError(f"{recipe.name}: unknown build parameter(s) {', '.join(unknown)}")
     merged.update({k: v for k, v in params.items() if v is not None})
+    merged["iupac"] = merged["iupac"] or IUPAC_DEFAULT.get(source, "error")
+    if merged["iupac"] not in IUPAC_POLICIES:
+        raise DatasetError(f"iupac must be one of {', '.join(IUPAC_POLICIES)}, got {merged['iupac']!r}")
+    check_min_test_per_class(merged["min_test_per_class"])
+    for key in ("fasta", "bed"):  # one build whatever the spelling of the path (../x.fa, dir/x.fa)
+        if merged.get(key) not in (None, "", "None"):
+            merged[key] = str(Path(str(merged[key])).expanduser().resolve())
     test, val = CHROM_HOLDOUT.get(source, (["chr8"], ["chr9"]))
     merged["test_chroms"] = list(merged["test_chroms"] or test)
     merged["validation_chroms"] = list(merged["validation_chroms"] or val)
     merged["fractions"] = [float(x) for x in merged["fractions"]]
-    if merged["split_by"] not in {"cluster", "chromosome"}:
-        raise DatasetError(f"split_by must be 'cluster' or 'chromosome', got {merged['split_by']!r}")
+    if merged["split_by"] not in SPLIT_BY:
+        raise DatasetError(f"split_by must be one of {', '.join(SPLIT_BY)}, got {merged['split_by']!r}")
     return merged
 
 
@@ -112,10 +130,9 @@ def resolve_inputs(recipe: Recipe, source: str, cache: Path, params: dict[str, A
         for f in recipe.sources[source]:
             raw = f.url.format(**params)
             if raw in ("", "None"):
-                raise DatasetError(f"{recipe.name}: missing input '{f.key}' (pass {f.url.strip('{}')}=PATH)")
+                raise DatasetError(f"{recipe.name}: missing input '{f.key}' (pass --{f.url.strip('{}').replace('_', '-')} PATH)")
             p = Path(raw).expanduser().resolve()
-            if not p.is_file():
-                raise DatasetError(f"{p}: {f.key} file not found")
+            check_input_file(p, f"{f.key} file")
             paths[f.key] = p
             meta[f.key] = {"path": str(p), "sha256": sha256_file(p), "release": f.release, "license": f.license}
         return paths, meta
@@ -197,14 +214,36 @@ def add_alt_alleles(rows: pd.DataFrame, intervals: pd.DataFrame, inputs: Mapping
 
 
 def assign_splits(rows: pd.DataFrame, params: dict[str, Any]) -> tuple[np.ndarray, dict[str, int]]:
-    """Split index per row, by cluster (stratified) or by held-out chromosome."""
+    """Split index per row: by cluster (stratified), by held-out chromosome, or (leaky, audits only) at random per class.
+
+    Stats: `test_rows_grouped_with_train` counts test rows whose group has a train or validation
+    row (0 for the grouped splits by construction; the leak of `split_by=random`).
+    """
+    stats: dict[str, int] = {}
     if params["split_by"] == "chromosome":
         split, moved = splitting.chromosome_split(rows["chrom"], rows["cluster"], params["test_chroms"],
                                                   params["validation_chroms"])
-        return split, {"rows_moved_to_keep_clusters_whole": moved}
-    split = splitting.grouped_stratified_split(rows["cluster"].to_numpy(), rows["label"].to_numpy(),
-                                               params["fractions"], params["seed"])
-    return split, {}
+        stats["rows_moved_to_keep_clusters_whole"] = moved
+    elif params["split_by"] == "random":
+        split = splitting.random_stratified_split(rows["label"].to_numpy(), params["fractions"], params["seed"],
+                                                  keys=rows["id"].to_numpy())
+    else:
+        split = splitting.grouped_stratified_split(rows["cluster"].to_numpy(), rows["label"].to_numpy(),
+                                                   params["fractions"], params["seed"])
+    stats["test_rows_grouped_with_train"] = splitting.rows_grouped_across(rows["cluster"].to_numpy(), split)
+    return split, stats
+
+
+def split_info(params: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+    """build.json's `split` block: how the split was made and whether it leaks."""
+    leaks = params["split_by"] == "random"
+    return {"by": params["split_by"], "grouped": not leaks, "leaks": leaks,
+            "test_rows_grouped_with_train": stats["test_rows_grouped_with_train"],
+            **({"warning": LEAK_WARNING} if leaks else {})}
+
+
+LEAK_WARNING = ("split_by=random: the study's per-class random split, reproduced for leakage audits only; "
+                "near-identical copies straddle train and test, so scores on it are inflated")
 
 
 def check_assembly(sizes: dict[str, int], chrom_sizes: Path, fasta: Path) -> None:
@@ -240,7 +279,8 @@ def _reusable(out: Path, key: dict[str, Any], inputs_meta: dict[str, Any] | None
 def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, rebuild: bool = False,
           params: dict[str, Any] | None = None) -> Path:
     """Build `recipe` from `source` into the cache (skipped when already built); return its directory."""
-    cache_path = default_cache(cache)
+    cache_path = check_output_dir(default_cache(cache), "cache (--cache-dir / $PHENOSEQ_CACHE)")
+    sweep_cache(cache_path)  # temps a killed build left behind (their owner process is gone)
     if source not in recipe.sources:
         raise DatasetError(f"{recipe.name}: no '{source}' source (available: {', '.join(recipe.sources)})")
     p = effective_params(recipe, source, dict(params or {}))
@@ -259,7 +299,7 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     inputs, inputs_meta = resolved or resolve_inputs(recipe, source, cache_path, p)
     if recipe.specialize is not None:
         recipe = recipe.specialize(recipe, p, inputs)
-    genome = Genome(inputs["genome"], cache_path / "genomes")
+    genome = Genome(inputs["genome"], cache_path / "genomes", iupac=p["iupac"])
     try:
         sizes = {c: n for c, n in genome.sizes.items() if is_primary(c)}
         if "chrom_sizes" in inputs:
@@ -286,10 +326,15 @@ def build(recipe: Recipe, source: str, cache: str | os.PathLike | None = None, r
     rows["cluster"] = rows["id"].map(clusters)
     split, split_stats = assign_splits(rows, p)
     rows["split"] = np.asarray(SPLITS)[split]
+    for cfg in recipe.configs:  # a degenerate config fails the build, before anything is written
+        check_config_counts(f"{recipe.name}/{cfg.name}", cfg.label_names,
+                            {s: np.asarray(cfg.label_map)[rows.loc[rows["split"] == s, "label"].to_numpy()] for s in SPLITS},
+                            p["min_test_per_class"])
     stats = {**ctx.stats, **seq_stats, **dup_stats, **split_stats, "rows": int(len(rows)),
              "clusters": int(rows["cluster"].nunique()),
              "multi_member_clusters": int((rows["cluster"].value_counts() > 1).sum()), "grouping": grouping}
-    info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo", **key, "inputs": inputs_meta,
+    info = {"dataset": recipe.name, "source": source, "synthetic": source == "demo", **key,
+            "split": split_info(p, stats), "inputs": inputs_meta,
             "versions": _versions(), "stats": stats, "classes": list(recipe.classes)}
     write_built(out, recipe, rows, info, lambda i: render_card(recipe, i))
     console.log(f"[green]built[/] {recipe.name} ({source}) in {time.perf_counter() - t0:.1f}s: {len(rows)} rows")

@@ -57,3 +57,39 @@ def chromosome_split(chroms: Sequence[str], groups: Sequence[str], test_chroms: 
     np.maximum.at(most, inverse, split)
     new = most[inverse]
     return new, int((new != split).sum())
+
+
+def random_stratified_split(labels: Sequence[int], fractions: Sequence[float], seed: int,
+                            keys: Sequence[str] | None = None) -> np.ndarray:
+    """The study's split: each class shuffled (seeded) and cut by `fractions`, ignoring groups.
+
+    Split index per row (0 train, 1 validation, 2 test). Near-identical copies land on both
+    sides, so scores on it are inflated: for leakage audits only (`split_by=random`).
+    Per class of n rows: round(f_test n) test rows, round(f_val n) validation rows (each at least 1
+    when n >= 3 and its fraction is not 0), the rest train. With `keys` (row ids) a class's rows are
+    taken in key order before the shuffle, so the split does not depend on the order rows come in.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    frac = np.asarray(fractions, dtype=np.float64)
+    frac = frac / frac.sum()
+    rng = np.random.default_rng(seed)
+    split = np.zeros(len(labels), dtype=np.int64)
+    for cls in np.unique(labels):
+        idx = np.flatnonzero(labels == cls)
+        if keys is not None:
+            idx = idx[np.argsort(np.asarray(keys)[idx], kind="stable")]
+        idx = idx[rng.permutation(len(idx))]
+        n_test, n_val = (int(round(f * len(idx))) for f in (frac[2], frac[1]))
+        if len(idx) >= 3:
+            n_test, n_val = max(n_test, int(frac[2] > 0)), max(n_val, int(frac[1] > 0))
+        split[idx[:n_test]] = 2
+        split[idx[n_test:n_test + n_val]] = 1
+    return split
+
+
+def rows_grouped_across(groups: Sequence[str], split: Sequence[int], side: int = 2) -> int:
+    """How many rows on `side` (default test) share a group with a row on another side (0 for a grouped split)."""
+    groups = np.asarray(groups)
+    split = np.asarray(split)
+    other = set(groups[split != side].tolist())
+    return int(sum(g in other for g in groups[split == side].tolist()))

@@ -13,9 +13,9 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from loaders.core.files import temp_dir
 from loaders.core.recipe import Recipe
 from loaders.demo.canvas import CANVAS_FILES, Canvas
 from loaders.registry import demo_module, get_recipe, recipe_source_hash
@@ -65,7 +65,7 @@ def ensure_demo_world(cache: str | os.PathLike, recipe: Recipe | str) -> dict[st
     manifest = root / ".complete"
     if not manifest.exists():
         root.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.tmp-"))
+        tmp = temp_dir(root.parent, root.name)
         try:
             files = generate(tmp, recipe)
             (tmp / ".complete").write_text(json.dumps({k: p.name for k, p in sorted(files.items())}, indent=1) + "\n")
