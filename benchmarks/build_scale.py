@@ -211,12 +211,22 @@ def timed_build(fasta: Path, bed: Path, cache: Path, threads: int) -> dict:
     wrap(pipeline, "write_built", "export (parquet, card)")
     with mem:
         t0 = time.perf_counter()
+        c0 = _cpu_seconds()
         path = loaders.build_dataset("intervals", source="user", cache_dir=cache, fasta=str(fasta), bed=str(bed),
                                      name="scale", threads=threads, rebuild=True)
         wall = time.perf_counter() - t0
+        cpu = _cpu_seconds() - c0
         overall = mem.peak
-    return {"path": str(path), "wall_seconds": round(wall, 1), "peak_rss_gb": round(overall / 2**30, 2),
-            "stages": stages}
+    return {"path": str(path), "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+            "peak_rss_gb": round(overall / 2**30, 2), "stages": stages}
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process (all its threads) and its waited-for children."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def sample_check(path: Path, n_sample: int, seed: int = 0) -> dict:
@@ -252,6 +262,7 @@ def main() -> None:
     for scale in args.scale:
         with tempfile.TemporaryDirectory(dir=args.work, prefix=f"scale-{scale}-") as tmp:
             work = Path(tmp)
+            load_start = os.getloadavg()[0]
             t0 = time.perf_counter()
             counts = generate(scale, work / "input")
             gen_s = time.perf_counter() - t0
@@ -261,7 +272,7 @@ def main() -> None:
                        rows=info["stats"]["rows"], groups=info["stats"]["clusters"],
                        multi_member_groups=info["stats"]["multi_member_clusters"],
                        grouping_stats=info["stats"].get("grouping", {}),
-                       loadavg_1min=os.getloadavg()[0])
+                       loadavg_1min_start=load_start, loadavg_1min=os.getloadavg()[0], cpus=os.cpu_count())
             if args.sample:
                 res["sample_check"] = sample_check(Path(res["path"]), args.sample)
             res.pop("path")
