@@ -248,6 +248,48 @@ def sample_check(path: Path, n_sample: int, seed: int = 0) -> dict:
             "check_seconds": round(time.perf_counter() - t0, 1)}
 
 
+def kernel_run(scale: float, threads: int, n_sample: int) -> dict:
+    """The grouping kernel alone (`group_codes`) on the rows of `generate(scale)` (`world_codes`), no build around it.
+
+    Records wall, CPU (this process, all threads) and peak RSS of the grouping, then the same exhaustive
+    sample check as a build run.
+    """
+    from loaders.build.containment import group_codes
+
+    t0 = time.perf_counter()
+    codes, offs, _ = world_codes(scale)
+    gen_s = time.perf_counter() - t0
+    stats: dict = {}
+    load_start = os.getloadavg()[0]
+    with PeakRSS() as mem:
+        mem.reset()
+        base = mem.peak
+        t0, c0 = time.perf_counter(), _cpu_seconds()
+        labels = group_codes(codes, offs, threads=threads, stats=stats)
+        wall, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
+        peak = mem.peak
+    res = {"mode": "grouping kernel only", "scale": scale, "threads": threads, "generate_seconds": round(gen_s, 1),
+           "rows": int(len(offs) - 1), "sequence_bp": int(offs[-1]), "grouping_wall_seconds": round(wall, 1),
+           "grouping_cpu_seconds": round(cpu, 1), "peak_rss_gb": round(peak / 2**30, 2),
+           "rss_before_grouping_gb": round(base / 2**30, 2), "groups": int(len(np.unique(labels))),
+           "grouping_stats": stats, "loadavg_1min_start": load_start, "loadavg_1min": os.getloadavg()[0],
+           "cpus": os.cpu_count()}
+    if n_sample:
+        from containment_oracle import linked_pairs
+
+        acgt = np.frombuffer(b"ACGTN", dtype=np.uint8)
+        seqs = [acgt[codes[offs[i]:offs[i + 1]]].tobytes().decode() for i in range(len(offs) - 1)]
+        pick = np.random.default_rng(0).choice(len(seqs), size=min(n_sample, len(seqs)), replace=False)
+        t0 = time.perf_counter()
+        pairs, flagged = linked_pairs([seqs[i] for i in pick], seqs)
+        found = [(int(pick[a]), int(b)) for a, b in pairs if pick[a] != b]
+        res["sample_check"] = {"sample": int(len(pick)), "pairs_flagged_by_qgram_lemma": int(flagged),
+                               "linked_pairs_found": len(found),
+                               "linked_pairs_split": int(sum(labels[a] != labels[b] for a, b in found)),
+                               "check_seconds": round(time.perf_counter() - t0, 1)}
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, nargs="+", default=[0.01])
@@ -255,11 +297,15 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=200, help="rows checked exhaustively (0: skip)")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=None, help="append results (JSON lines) here")
+    ap.add_argument("--kernel-only", action="store_true", help="time the grouping kernel alone (no genome, no build)")
     args = ap.parse_args()
     from loaders.build.containment import threads_default
 
     threads = args.threads or threads_default()
     for scale in args.scale:
+        if args.kernel_only:
+            _emit(kernel_run(scale, threads, args.sample), args.out)
+            continue
         with tempfile.TemporaryDirectory(dir=args.work, prefix=f"scale-{scale}-") as tmp:
             work = Path(tmp)
             load_start = os.getloadavg()[0]
@@ -276,11 +322,16 @@ def main() -> None:
             if args.sample:
                 res["sample_check"] = sample_check(Path(res["path"]), args.sample)
             res.pop("path")
-            line = json.dumps(res)
-            print(line, flush=True)
-            if args.out:
-                with open(args.out, "a") as fh:
-                    fh.write(line + "\n")
+            _emit(res, args.out)
+
+
+def _emit(res: dict, out: Path | None) -> None:
+    """Print one result line and append it to `out`."""
+    line = json.dumps(res)
+    print(line, flush=True)
+    if out:
+        with open(out, "a") as fh:
+            fh.write(line + "\n")
 
 
 if __name__ == "__main__":
