@@ -209,6 +209,7 @@ def timed_build(fasta: Path, bed: Path, cache: Path, threads: int) -> dict:
     wrap(pipeline.clustering, "cluster", "grouping")
     wrap(pipeline, "assign_splits", "split")
     wrap(pipeline, "write_built", "export (parquet, card)")
+    profile = _capture_profile()
     with mem:
         t0 = time.perf_counter()
         c0 = _cpu_seconds()
@@ -218,7 +219,23 @@ def timed_build(fasta: Path, bed: Path, cache: Path, threads: int) -> dict:
         cpu = _cpu_seconds() - c0
         overall = mem.peak
     return {"path": str(path), "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
-            "peak_rss_gb": round(overall / 2**30, 2), "stages": stages}
+            "peak_rss_gb": round(overall / 2**30, 2), "stages": stages, "grouping_profile": profile}
+
+
+def _capture_profile() -> dict:
+    """Make every `group_codes` call fill the returned dict with its profile (threads, seconds, work counters)."""
+    from loaders.build import containment
+
+    profile: dict = {}
+    original = getattr(containment.group_codes, "__wrapped__", containment.group_codes)
+
+    def profiled(*a, **kw):
+        kw.setdefault("profile", profile)
+        return original(*a, **kw)
+
+    profiled.__wrapped__ = original
+    containment.group_codes = profiled
+    return profile
 
 
 def _cpu_seconds() -> float:
@@ -265,7 +282,7 @@ def kernel_run(scale: float, threads: int, n_sample: int) -> dict:
         mem.reset()
         base = mem.peak
         t0, c0 = time.perf_counter(), _cpu_seconds()
-        labels = group_codes(codes, offs, threads=threads, stats=stats)
+        labels = group_codes(codes, offs, threads=threads, stats=stats, profile=stats)
         wall, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
         peak = mem.peak
     res = {"mode": "grouping kernel only", "scale": scale, "threads": threads, "generate_seconds": round(gen_s, 1),

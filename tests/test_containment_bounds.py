@@ -225,10 +225,14 @@ def test_groups_do_not_depend_on_threads_chunks_or_a_full_link_buffer(monkeypatc
     seqs = _family_world(np.random.default_rng(4))
     codes, offs = C.encode(seqs)
     stats: dict = {}
-    serial = C.group_codes(codes, offs, threads=1, stats=stats)
-    assert stats["links"] > 50 and 20 < len(set(serial.tolist())) < len(seqs)
+    profile: dict = {}
+    serial = C.group_codes(codes, offs, threads=1, stats=stats, profile=profile)
+    assert profile["links"] > 50 and 20 < len(set(serial.tolist())) < len(seqs)
+    assert stats["merges"] == len(seqs) - len(set(serial.tolist()))
     for chunk in (1, 16):
-        assert (C.group_codes(codes, offs, threads=2, chunk=chunk) == serial).all()
+        st2: dict = {}
+        assert (C.group_codes(codes, offs, threads=2, chunk=chunk, stats=st2) == serial).all()
+        assert st2 == stats  # what goes into build.json does not depend on threads or timing
     monkeypatch.setattr(C, "LINKS_CAP", 1)
     assert (C.group_codes(codes, offs, threads=2, chunk=7) == serial).all()
 

@@ -923,9 +923,14 @@ def _chunks(n: int, threads: int) -> int:
 
 
 def group_codes(codes: np.ndarray, offs: np.ndarray, identity: float = 0.95, coverage: float = 0.8,
-                threads: int | None = None, stats: dict | None = None, chunk: int | None = None) -> np.ndarray:
+                threads: int | None = None, stats: dict | None = None, chunk: int | None = None,
+                profile: dict | None = None) -> np.ndarray:
     """Group per sequence (smallest member index) for encoded sequences; see the module docstring.
 
+    `stats` receives what does not depend on threads or timing (seed parameters, index size,
+    `merges` = sequences - groups): it goes into build.json. `profile` receives the rest: thread
+    count, seconds, and the work counters (pairs examined, alignments, links found), which vary
+    with the thread count and timing because a pair already joined is skipped.
     `chunk` (query sequences per task) only changes the speed, never the groups.
     """
     n = len(offs) - 1
@@ -954,10 +959,11 @@ def group_codes(codes: np.ndarray, offs: np.ndarray, identity: float = 0.95, cov
     t_search, c_search = time.perf_counter() - t0, time.process_time() - c0
     labels = _labels(parent)
     if stats is not None:
-        stats.update(k=plan.k, w=plan.w, q=plan.q, postings=int(len(post)), threads=threads,
-                     index_seconds=round(t_index, 2), index_cpu_seconds=round(c_index, 2),
-                     search_seconds=round(t_search, 2), search_cpu_seconds=round(c_search, 2),
-                     **{name: int(ctr[i]) for i, name in enumerate(_COUNTERS)})
+        stats.update(k=plan.k, w=plan.w, q=plan.q, postings=int(len(post)), merges=int(n - np.sum(labels == np.arange(n))))
+    if profile is not None:
+        profile.update(threads=threads, index_seconds=round(t_index, 2), index_cpu_seconds=round(c_index, 2),
+                       search_seconds=round(t_search, 2), search_cpu_seconds=round(c_search, 2),
+                       **{name: int(ctr[i]) for i, name in enumerate(_COUNTERS)})
     return labels
 
 
@@ -991,13 +997,14 @@ def _search_threads(n: int, args: tuple, threads: int, chunk: int, ctr: np.ndarr
 
 
 def containment_groups(sequences: Sequence[str], identity: float = 0.95, coverage: float = 0.8,
-                       threads: int | None = None, stats: dict | None = None) -> np.ndarray:
+                       threads: int | None = None, stats: dict | None = None,
+                       profile: dict | None = None) -> np.ndarray:
     """Group index per sequence (the smallest index among its group): pure function, see module docstring.
 
-    `threads`: cores to use (default: all this process may use). `stats` receives counters.
+    `threads`: cores to use (default: all this process may use). `stats`, `profile`: see `group_codes`.
     """
     codes, offs = encode(sequences)
-    return group_codes(codes, offs, identity, coverage, threads, stats)
+    return group_codes(codes, offs, identity, coverage, threads, stats, profile=profile)
 
 
 def pair_link(x: str, y: str, identity: float = 0.95, coverage: float = 0.8) -> bool:
