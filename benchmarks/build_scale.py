@@ -343,7 +343,13 @@ def main() -> None:
 
 
 def _emit(res: dict, out: Path | None) -> None:
-    """Print one result line and append it to `out`."""
+    """Print one result line (with the code's commit) and append it to `out`."""
+    import subprocess
+
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    res["commit"] = (head.stdout.strip() or "unknown") + ("+changes" if dirty else "")
     line = json.dumps(res)
     print(line, flush=True)
     if out:
