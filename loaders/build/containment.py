@@ -22,7 +22,11 @@ cannot be linked:
    exact runs shared by x and y. Canonical (both-strand) minimizers with k + w - 1 <= the
    shortest run that pigeonhole allows are therefore shared in >= B1(l) positions
    (`bounds`); the index counts shared minimizers per pair and drops pairs below the bound.
-2. The same runs share >= l - e - (e+1)(q-1) q-mers (the q-gram lemma): a second count with
+2. Before counting all of them, y's q-mers starting at multiples of q (`sampled_bounds`): a
+   stretch spanning sy positions of y holds >= floor((sy+1)/q) - 1 of them and each edit
+   spoils at most one (an edit touches q consecutive starts, one a multiple of q), so >= that
+   minus e stay intact and occur in x (sy >= l when y is covered, >= l - e when x is).
+   The same runs share >= l - e - (e+1)(q-1) q-mers (the q-gram lemma): a second count with
    all q-mers of the pair drops the rest of the hopeless pairs. A linking alignment drifts
    over <= e diagonals, so those q-mers also fall into one window of e+1 diagonals: only the
    diagonal regions holding such a window are aligned, in a band of +-e diagonals around them.
@@ -33,7 +37,9 @@ cannot be linked:
    is lower cannot hold a linking stretch. This one pass (no traceback) rejects the pairs
    5-10 % apart that the seed counts cannot, for a fraction of the alignment's cost.
 Pairs already in one group are never re-examined (union-find), which keeps families of
-near-identical copies linear instead of quadratic.
+near-identical copies linear instead of quadratic. Pairs within a family that are *not* linked
+(copies 5-30 % apart sharing seeds) are each examined once: that work grows as n^2
+(docs/scale.md).
 
 Parallel and deterministic
 --------------------------
