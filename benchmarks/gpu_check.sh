@@ -5,6 +5,7 @@
 #   bash benchmarks/gpu_check.sh                  # on the GPU machine (writes into $OUT)
 #   bash benchmarks/gpu_check.sh --cpu-smoke      # the same steps at toy sizes on a CPU
 #   bash benchmarks/gpu_check.sh --only model_only_compiled,harness_compiled   # a second call for what was skipped
+#   bash benchmarks/gpu_check.sh --families        # the model families' GPU-only paths instead (issue 10)
 #
 # The lent GPU machine has PyTorch, accelerate, pandas, scikit-learn, ... but not `datasets` (nor dill,
 # multiprocess) and an older transformers; nothing can be fetched there. `--fetch-wheels` downloads the
@@ -14,17 +15,26 @@
 #
 # Results: $OUT/throughput.json, $OUT/throughput.md (docs-ready table, rewritten after every measurement,
 # so a timeout keeps what finished), $OUT/env.txt, $OUT/log.txt. The table is printed last.
+#
+# --families runs the GPU-only tests of tests/test_families_real.py: DNABERT-2's Triton flash-attention path
+# against its PyTorch fallback, and Caduceus through the whole flow where mamba-ssm imports. They need the
+# families' published code, put in place here by `python scripts/get_remote_code.py` (ignored by git): carry it,
+# run(command="bash benchmarks/gpu_check.sh --families", carry=[".cache/gpu-wheels", "tests/fixtures/remote_code"]).
+# mamba-ssm (and causal-conv1d) ship no wheels on PyPI (sdist only, CUDA build): without them the Caduceus test
+# reports the skip. Results: $OUT/families.txt.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WHEELS="$ROOT/.cache/gpu-wheels"
 PINS=(transformers==5.24.0 datasets==5.2.0 dill==0.4.1 multiprocess==0.70.19 regex==2026.11.19)
 MODE=gpu
+FAMILIES=0
 EXTRA=()
 while (($#)); do
     case "$1" in
         --fetch-wheels) MODE=fetch ;;
         --cpu-smoke) MODE=smoke ;;
+        --families) FAMILIES=1 ;;
         --only) EXTRA+=(--only "$2"); shift ;;
         -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "gpu_check.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -91,6 +101,15 @@ PYEOF
 # Fail fast (seconds, not minutes) when the harness cannot even import on this machine.
 "$PY" -c "from datasets import Dataset; import benchmark.finetune, benchmark.speed; Dataset.from_dict({'a': [1]})" \
     || { echo "gpu_check.sh: the harness does not import here (see $OUT/env.txt)" >&2; exit 3; }
+
+if ((FAMILIES)); then
+    set +e
+    PHENOSEQ_REQUIRE_REMOTE_CODE=1 timeout --kill-after=15 "$LIMIT" "$PY" -m pytest -q -p no:cacheprovider -rs \
+        tests/test_families_real.py -k on_gpu 2>&1 | tee "$OUT/families.txt"
+    rc=${PIPESTATUS[0]}
+    echo "--- families GPU tests exit $rc; results in $OUT/families.txt ---"
+    exit "$rc"
+fi
 
 set +e
 timeout --signal=INT --kill-after=15 "$LIMIT" "$PY" benchmarks/throughput.py --suite gpu --out-dir "$OUT" "${SUITE[@]}" "${EXTRA[@]}" \

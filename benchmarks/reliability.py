@@ -306,6 +306,18 @@ BAD_INPUTS: tuple[Case, ...] = (
        r"^rejected: task 'no_such_dataset/binary' is not a task of the suite"),
     _c("submit: --store is a file", "submit {in}/subs/csvtask.json --store {in}/file.txt", r"--store .*is a file"),
     _c("submit: --source user", "submit {in}/subs/nosuite.json --source user", r"^rejected: source 'user' cannot be scored"),
+    # bench audit
+    _c("audit: no --task", "audit --baseline kmer-lr", r"bench audit needs --task"),
+    _c("audit: nothing to audit", "audit --task csv:{in}/one.csv", r"nothing to audit"),
+    _c("audit: unknown baseline", "audit --task csv:{in}/one.csv --baseline nope", r"unknown baseline 'nope'"),
+    _c("audit: --epochs 0", "audit --task csv:{in}/one.csv --baseline cnn --epochs 0", r"--epochs must be > 0"),
+    _c("audit: --out is a file", "audit --task csv:{in}/one.csv --baseline kmer-lr --out {in}/file.txt",
+       r"--out .*is a file, not a directory"),
+    _c("audit: unknown task", "audit --task herv_classificaton/binary --baseline kmer-lr",
+       r"unknown task .*did you mean 'herv_classification/binary'"),
+    _c("audit: one class", "audit --task csv:{in}/one.csv --baseline kmer-lr", r"need at least 2 classes"),
+    _c("audit submit: no such file", "audit submit {in}/subs/none.audit.json", r"none\.audit\.json"),
+    _c("audit submit: not JSON", "audit submit {in}/subs/notjson.json", r"notjson\.json|not valid JSON"),
     # bench leaderboard
     _c("leaderboard: unknown format", "leaderboard --format pdf --out {in}/site", r"^error: unknown format 'pdf'"),
     _c("leaderboard: --store is a file", "leaderboard --store {in}/file.txt --out {in}/site", r"--store .*is a file"),
@@ -319,7 +331,7 @@ BAD_INPUTS: tuple[Case, ...] = (
 
 
 COMMANDS = ("data build", "data ls", "data info", "data push", "ls", "run", "baseline", "interpret", "motifs scan",
-            "submit", "leaderboard push", "leaderboard")
+            "submit", "audit submit", "audit", "leaderboard push", "leaderboard")
 
 
 def case_command(case: Case) -> str:

@@ -69,6 +69,15 @@ def audit(
 
     if not task:
         raise UserError("bench audit needs --task <dataset>/<config> (or csv:PATH / fasta:PATH)")
+    from loaders.core.files import check_output_dir
+
+    if epochs is not None and not epochs > 0:
+        raise UserError(f"--epochs must be > 0, got {epochs!r}")
+    if not lr > 0:
+        raise UserError(f"--lr must be > 0, got {lr!r}")
+    if max_length is not None and max_length < 2:
+        raise UserError(f"--max-length must be at least 2, got {max_length!r}")
+    out = check_output_dir(out, "--out")
     from rich.console import Console
 
     from benchmark.audit import load_pool, run_audit

@@ -143,3 +143,50 @@ def test_caduceus_on_cpu_is_one_clear_error(tmp_path):
                                  "--out", tmp_path / "out", "--no-progress"))
     assert line.startswith(f"error: model '{model}' (caduceus): load failed: needs CUDA + mamba-ssm")
     assert not (tmp_path / "out").exists()
+
+
+# --- GPU only: run by `bash benchmarks/gpu_check.sh --families` on a CUDA machine; skipped elsewhere -------------
+
+def test_dnabert2_triton_flash_path_matches_its_pytorch_fallback_on_gpu(tmp_path):
+    """On CUDA with Triton, `bert_layers.py` takes its Triton flash-attention path (with ALiBi); the same weights
+    through its PyTorch fallback give the same logits (fp16 tolerance), padded or not."""
+    import importlib.util
+
+    import torch
+    import transformers
+
+    if not (torch.cuda.is_available() and importlib.util.find_spec("triton") is not None):
+        pytest.skip("needs CUDA + Triton (GPU check)")
+    from benchmark.models.registry import from_pretrained
+
+    model_dir = build_family("dnabert2", tmp_path / "d2", code_dir("dnabert2"))
+    model = from_pretrained(transformers.AutoModelForSequenceClassification, str(model_dir), trust_remote_code=True)
+    module = __import__(type(model).__module__, fromlist=["flash_attn_qkvpacked_func"])
+    assert module.flash_attn_qkvpacked_func is not None        # the Triton path is what runs here
+    tok = transformers.AutoTokenizer.from_pretrained(model_dir)
+    enc = tok(["ACGTAGCTAGCTAGCATCGATCGACTAGC", "ACGTAGC"], padding=True, return_tensors="pt").to("cuda")
+    model = model.to("cuda", dtype=torch.float16).eval()
+    with torch.no_grad():
+        flash = model(**enc).logits.float()
+        flash_alone = model(**tok(["ACGTAGC"], return_tensors="pt").to("cuda")).logits.float()
+        kernel, module.flash_attn_qkvpacked_func = module.flash_attn_qkvpacked_func, None
+        try:
+            fallback = model(**enc).logits.float()
+        finally:
+            module.flash_attn_qkvpacked_func = kernel
+    assert torch.isfinite(flash).all()
+    torch.testing.assert_close(flash, fallback, atol=2e-2, rtol=2e-2)
+    torch.testing.assert_close(flash[1:], flash_alone, atol=2e-2, rtol=2e-2)
+
+
+def test_caduceus_runs_the_whole_flow_on_gpu(task, tmp_path):
+    """With CUDA + mamba-ssm, Caduceus (its published RC-equivariant Mamba code) goes through the whole flow."""
+    import importlib.util
+
+    import torch
+
+    if not (torch.cuda.is_available() and importlib.util.find_spec("mamba_ssm") is not None):
+        pytest.skip("needs CUDA + mamba-ssm (GPU check)")
+    model = build_family("caduceus", tmp_path / "cad", code_dir("caduceus"))
+    results = run_flow(model, task, tmp_path / "out", trust=True, lora=False)
+    assert results["model"]["adapter"] == "caduceus"

@@ -225,3 +225,15 @@ def test_submit_refused_by_cheap_checks_imports_no_heavy_module(tmp_path):
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     assert out.strip() == "2 []", out
+
+
+def test_mathtext_model_names_do_not_break_the_audit_plot(tmp_path):
+    """The leakage-audit plot draws submitted model names and the task as plain text as well."""
+    from leaderboard.audit import plot_audit
+
+    stats = {"mean": 0.5, "sd": 0.1, "n": 2}
+    models = [{"name": name, "summary": {v: {"mcc": stats, "accuracy": stats} for v in ("grouped", "random")},
+               "inflation": {"mcc": {"mean": 0.1}, "accuracy": {"mean": -0.1}}}
+              for name in ("$\\frac{a}{b$", "$x^$", "$$")]
+    path = plot_audit({"task": "$t/x$", "models": models, "dataset": {"synthetic": True}}, tmp_path / "a.png")
+    assert path.read_bytes()[:4] == b"\x89PNG"
