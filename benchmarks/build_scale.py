@@ -63,15 +63,15 @@ def copy_lengths(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.clip(np.round(rng.lognormal(np.log(500), 0.55, n)), 160, 10_000).astype(np.int64)
 
 
-def generate(scale: float, out: Path, seed: int = 7) -> dict:
-    """Write genome.fa + labels.bed (+ truth.tsv) for scale factor `scale`; return counts."""
-    rng = np.random.default_rng(seed)
-    n_copies = max(FAMILIES, int(round(COPIES_F1 * scale)))
-    weights = 1 / np.arange(1, FAMILIES + 1) ** 0.8
-    sizes = rng.multinomial(n_copies, weights / weights.sum())
+def make_items(rng: np.random.Generator, scale: float) -> tuple[int, list[tuple[np.ndarray, str, str, int, float]]]:
+    """The repeat copies (label herv) and length-matched background sequences of scale factor `scale`."""
+    # the families (divergence, consensus) are drawn first, so every scale has the same 50 families
     divergence = rng.uniform(0.01, 0.30, FAMILIES)
     consensus_len = np.round(np.exp(rng.uniform(np.log(1_000), np.log(10_000), FAMILIES))).astype(int)
     consensi = [_random(rng, int(n)) for n in consensus_len]
+    n_copies = max(FAMILIES, int(round(COPIES_F1 * scale)))
+    weights = 1 / np.arange(1, FAMILIES + 1) ** 0.8
+    sizes = rng.multinomial(n_copies, weights / weights.sum())
     items: list[tuple[np.ndarray, str, str, int, float]] = []
     for fam, (size, cons) in enumerate(zip(sizes, consensi)):
         lengths = np.minimum(copy_lengths(rng, int(size)), len(cons))
@@ -81,6 +81,27 @@ def generate(scale: float, out: Path, seed: int = 7) -> dict:
             items.append((_mutate(rng, cons[start:start + length], d), "herv", f"fam{fam}", start, d))
     for length in copy_lengths(rng, len(items)):
         items.append((_random(rng, int(length)), "background", "-", -1, 0.0))
+    return n_copies, items
+
+
+def world_codes(scale: float, seed: int = 7) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, float]]]:
+    """(codes, offsets, truth) of the rows an `intervals` build of `generate(scale)` extracts, in genome order.
+
+    truth: (family or "-", consensus start, divergence) per row.
+    """
+    rng = np.random.default_rng(seed)
+    _, items = make_items(rng, scale)
+    order = rng.permutation(len(items))
+    seqs = [items[i][0] for i in order]
+    offs = np.zeros(len(seqs) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in seqs], out=offs[1:])
+    return np.concatenate(seqs), offs, [items[i][2:] for i in order]
+
+
+def generate(scale: float, out: Path, seed: int = 7) -> dict:
+    """Write genome.fa + labels.bed (+ truth.tsv) for scale factor `scale`; return counts."""
+    rng = np.random.default_rng(seed)
+    n_copies, items = make_items(rng, scale)
     order = rng.permutation(len(items))
     total = sum(len(it[0]) for it in items)
     n_chroms = 24
@@ -188,14 +209,41 @@ def timed_build(fasta: Path, bed: Path, cache: Path, threads: int) -> dict:
     wrap(pipeline.clustering, "cluster", "grouping")
     wrap(pipeline, "assign_splits", "split")
     wrap(pipeline, "write_built", "export (parquet, card)")
+    profile = _capture_profile()
     with mem:
         t0 = time.perf_counter()
+        c0 = _cpu_seconds()
         path = loaders.build_dataset("intervals", source="user", cache_dir=cache, fasta=str(fasta), bed=str(bed),
                                      name="scale", threads=threads, rebuild=True)
         wall = time.perf_counter() - t0
+        cpu = _cpu_seconds() - c0
         overall = mem.peak
-    return {"path": str(path), "wall_seconds": round(wall, 1), "peak_rss_gb": round(overall / 2**30, 2),
-            "stages": stages}
+    return {"path": str(path), "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+            "peak_rss_gb": round(overall / 2**30, 2), "stages": stages, "grouping_profile": profile}
+
+
+def _capture_profile() -> dict:
+    """Make every `group_codes` call fill the returned dict with its profile (threads, seconds, work counters)."""
+    from loaders.build import containment
+
+    profile: dict = {}
+    original = getattr(containment.group_codes, "__wrapped__", containment.group_codes)
+
+    def profiled(*a, **kw):
+        kw.setdefault("profile", profile)
+        return original(*a, **kw)
+
+    profiled.__wrapped__ = original
+    containment.group_codes = profiled
+    return profile
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process (all its threads) and its waited-for children."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def sample_check(path: Path, n_sample: int, seed: int = 0) -> dict:
@@ -217,6 +265,48 @@ def sample_check(path: Path, n_sample: int, seed: int = 0) -> dict:
             "check_seconds": round(time.perf_counter() - t0, 1)}
 
 
+def kernel_run(scale: float, threads: int, n_sample: int) -> dict:
+    """The grouping kernel alone (`group_codes`) on the rows of `generate(scale)` (`world_codes`), no build around it.
+
+    Records wall, CPU (this process, all threads) and peak RSS of the grouping, then the same exhaustive
+    sample check as a build run.
+    """
+    from loaders.build.containment import group_codes
+
+    t0 = time.perf_counter()
+    codes, offs, _ = world_codes(scale)
+    gen_s = time.perf_counter() - t0
+    stats: dict = {}
+    load_start = os.getloadavg()[0]
+    with PeakRSS() as mem:
+        mem.reset()
+        base = mem.peak
+        t0, c0 = time.perf_counter(), _cpu_seconds()
+        labels = group_codes(codes, offs, threads=threads, stats=stats, profile=stats)
+        wall, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
+        peak = mem.peak
+    res = {"mode": "grouping kernel only", "scale": scale, "threads": threads, "generate_seconds": round(gen_s, 1),
+           "rows": int(len(offs) - 1), "sequence_bp": int(offs[-1]), "grouping_wall_seconds": round(wall, 1),
+           "grouping_cpu_seconds": round(cpu, 1), "peak_rss_gb": round(peak / 2**30, 2),
+           "rss_before_grouping_gb": round(base / 2**30, 2), "groups": int(len(np.unique(labels))),
+           "grouping_stats": stats, "loadavg_1min_start": load_start, "loadavg_1min": os.getloadavg()[0],
+           "cpus": os.cpu_count()}
+    if n_sample:
+        from containment_oracle import linked_pairs
+
+        acgt = np.frombuffer(b"ACGTN", dtype=np.uint8)
+        seqs = [acgt[codes[offs[i]:offs[i + 1]]].tobytes().decode() for i in range(len(offs) - 1)]
+        pick = np.random.default_rng(0).choice(len(seqs), size=min(n_sample, len(seqs)), replace=False)
+        t0 = time.perf_counter()
+        pairs, flagged = linked_pairs([seqs[i] for i in pick], seqs)
+        found = [(int(pick[a]), int(b)) for a, b in pairs if pick[a] != b]
+        res["sample_check"] = {"sample": int(len(pick)), "pairs_flagged_by_qgram_lemma": int(flagged),
+                               "linked_pairs_found": len(found),
+                               "linked_pairs_split": int(sum(labels[a] != labels[b] for a, b in found)),
+                               "check_seconds": round(time.perf_counter() - t0, 1)}
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, nargs="+", default=[0.01])
@@ -224,13 +314,18 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=200, help="rows checked exhaustively (0: skip)")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=None, help="append results (JSON lines) here")
+    ap.add_argument("--kernel-only", action="store_true", help="time the grouping kernel alone (no genome, no build)")
     args = ap.parse_args()
     from loaders.build.containment import threads_default
 
     threads = args.threads or threads_default()
     for scale in args.scale:
+        if args.kernel_only:
+            _emit(kernel_run(scale, threads, args.sample), args.out)
+            continue
         with tempfile.TemporaryDirectory(dir=args.work, prefix=f"scale-{scale}-") as tmp:
             work = Path(tmp)
+            load_start = os.getloadavg()[0]
             t0 = time.perf_counter()
             counts = generate(scale, work / "input")
             gen_s = time.perf_counter() - t0
@@ -240,15 +335,26 @@ def main() -> None:
                        rows=info["stats"]["rows"], groups=info["stats"]["clusters"],
                        multi_member_groups=info["stats"]["multi_member_clusters"],
                        grouping_stats=info["stats"].get("grouping", {}),
-                       loadavg_1min=os.getloadavg()[0])
+                       loadavg_1min_start=load_start, loadavg_1min=os.getloadavg()[0], cpus=os.cpu_count())
             if args.sample:
                 res["sample_check"] = sample_check(Path(res["path"]), args.sample)
             res.pop("path")
-            line = json.dumps(res)
-            print(line, flush=True)
-            if args.out:
-                with open(args.out, "a") as fh:
-                    fh.write(line + "\n")
+            _emit(res, args.out)
+
+
+def _emit(res: dict, out: Path | None) -> None:
+    """Print one result line (with the code's commit) and append it to `out`."""
+    import subprocess
+
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    res["commit"] = (head.stdout.strip() or "unknown") + ("+changes" if dirty else "")
+    line = json.dumps(res)
+    print(line, flush=True)
+    if out:
+        with open(out, "a") as fh:
+            fh.write(line + "\n")
 
 
 if __name__ == "__main__":

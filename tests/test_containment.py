@@ -177,6 +177,7 @@ def test_demo_records_thresholds(demo_build):
     assert info["params"]["cluster_identity"] == 0.95 and info["params"]["cluster_coverage"] == 0.8
     assert "cluster_search" not in info["params"]
     grouping = info["stats"]["grouping"]
-    assert grouping["identity"] == 0.95 and grouping["coverage"] == 0.8 and grouping["links"] > 0
+    assert grouping["identity"] == 0.95 and grouping["coverage"] == 0.8 and grouping["merges"] > 0
+    assert "links" not in grouping  # counters vary with threads and timing: not in build.json (kept reproducible)
     card = (demo_build / "README.md").read_text()
     assert "identity >= 0.95" in card and "covered >= 0.8" in card

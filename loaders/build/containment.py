@@ -22,32 +22,80 @@ cannot be linked:
    exact runs shared by x and y. Canonical (both-strand) minimizers with k + w - 1 <= the
    shortest run that pigeonhole allows are therefore shared in >= B1(l) positions
    (`bounds`); the index counts shared minimizers per pair and drops pairs below the bound.
-2. The same runs share >= l - e - (e+1)(q-1) q-mers (the q-gram lemma): a second count with
-   all q-mers of the pair drops the rest of the hopeless pairs.
-3. The surviving pairs are aligned in a band of +-e(min length) diagonals around their
-   shared q-mers (an alignment with at most e indels cannot leave it).
+2. Before counting all of them, y's q-mers starting at multiples of q (`sampled_bounds`): a
+   stretch spanning sy positions of y holds >= floor((sy+1)/q) - 1 of them and each edit
+   spoils at most one (an edit touches q consecutive starts, one a multiple of q), so >= that
+   minus e stay intact and occur in x (sy >= l when y is covered, >= l - e when x is).
+   The same runs share >= l - e - (e+1)(q-1) q-mers (the q-gram lemma): a second count with
+   all q-mers of the pair drops the rest of the hopeless pairs. A linking alignment drifts
+   over <= e diagonals, so those q-mers also fall into one window of e+1 diagonals: only the
+   diagonal regions holding such a window are aligned, in a band of +-e diagonals around them.
+3. Before the alignment itself, a score-only bound (`_lag_pass`): a linking stretch with M
+   identical columns, X other columns and spans sx, sy has F(M - B X) >= 0 (B = floor(id/(1-id)))
+   and sx + sy >= (1+id) ceil(cov L), so it scores >= m (1+id) ceil(cov L) under the column
+   scores match F+2m, mismatch -FB+2m, gap -FB+m. A region whose best local score under them
+   is lower cannot hold a linking stretch. This one pass (no traceback) rejects the pairs
+   5-10 % apart that the seed counts cannot, for a fraction of the alignment's cost.
 Pairs already in one group are never re-examined (union-find), which keeps families of
-near-identical copies linear instead of quadratic.
+near-identical copies linear instead of quadratic. Pairs within a family that are *not* linked
+(copies 5-30 % apart sharing seeds) are each examined once: that work grows as n^2
+(docs/scale.md).
+
+Parallel and deterministic
+--------------------------
+The search runs in chunks of query sequences on `threads` worker threads (numba `nogil`
+kernels); each chunk reads the union-find as it stands (a snapshot that can only be coarser
+later) and reports its links, which the calling thread unions in. A stale snapshot only costs
+work (a pair examined that was already joined); skipping needs both ends in one group, which
+stays true. So the groups are the connected components of the links whatever the thread count
+or timing; the counters (pairs examined) are not.
 
 Nothing here depends on a heuristic cap (MMseqs2's `--max-seqs`, linclust's greedy centres).
+The numba kernels are compiled once and cached under `$NUMBA_CACHE_DIR`, by default
+`<PHENOSEQ_CACHE>/numba` (see `loaders.core.paths.cache_dir`).
 """
 from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-import numba as nb
-import numpy as np
+
+def _default_numba_cache() -> None:
+    """Compiled kernels go to `$NUMBA_CACHE_DIR`, else `<PHENOSEQ_CACHE>/numba` (not the package dir, often read-only)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    from loaders.core.paths import cache_dir
+
+    path = str(cache_dir() / "numba")
+    os.environ["NUMBA_CACHE_DIR"] = path
+    import numba
+
+    numba.config.CACHE_DIR = path  # numba may have been imported (and read its config) before us
+
+
+_default_numba_cache()
+
+import numba as nb  # noqa: E402
+import numpy as np  # noqa: E402
 
 MATCH, MISMATCH, GAP = 2, -3, -5
 """Local-alignment scores (per column; linear gaps)."""
+LAG_F, LAG_M = 2, 1
+"""Weights of the score-only bound (module docstring, 3.): identity term F, span term m."""
 _LUT = np.full(256, 4, dtype=np.uint8)
 for _i, _c in enumerate(b"ACGT"):
     _LUT[_c] = _i
     _LUT[ord(chr(_c).lower())] = _i
 _U64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+LINKS_CAP = 1 << 14
+"""Links a worker reports per call before it hands them over (it resumes after they are unioned)."""
+_NCTR = 10
+_COUNTERS = ("postings_scanned", "pairs_qgram_checked", "links", "bound_checks", "bound_cells", "pairs_qgram_passed",
+             "alignments", "alignment_cells", "pairs_sampled_passed")
 
 
 @dataclass(frozen=True)
@@ -60,6 +108,10 @@ class Plan:
     b1: np.ndarray
     b2: np.ndarray
     run: int
+    bs: np.ndarray
+    """Sampled q-mer bounds per length (`sampled_bounds`): row 0 when x is covered, row 1 when y is."""
+    lag: np.ndarray
+    """Score-only bound per length: m * floor((1 + id) * ceil(cov L)), and the column scores (`lag_scores`)."""
 
 
 def max_edits(span: np.ndarray | int, identity: float):
@@ -82,6 +134,33 @@ def bounds(max_len: int, identity: float, coverage: float, k: int, w: int, q: in
     b2 = np.where(run >= q, np.maximum(b2, 1), b2)
     lo = np.ceil(np.arange(max_len + 1) * coverage - 1e-9).astype(np.int64)
     return _range_min(b1, lo), _range_min(b2, lo), _range_min(run, lo)
+
+
+def sampled_bounds(max_len: int, identity: float, coverage: float, q: int) -> np.ndarray:
+    """Least number of y's q-mers starting at multiples of q that a linking alignment keeps intact, per length.
+
+    A stretch spanning sy positions of y holds >= floor((sy + 1)/q) - 1 such starts, and each of its
+    <= e edits spoils <= 1 of them (it touches <= q consecutive starts). Row 1: y covered (sy = the
+    span l >= ceil(cov L), e = e(l)); row 0: x covered over l, so sy >= l - e(l).
+    """
+    ell = np.arange(max_len + 1, dtype=np.int64)
+    e = max_edits(ell, identity)
+    lo = np.ceil(np.arange(max_len + 1) * coverage - 1e-9).astype(np.int64)
+    y_cov = (ell + 1) // q - 1 - e
+    x_cov = (ell - e + 1) // q - 1 - e
+    return np.stack([_range_min(x_cov, lo), _range_min(y_cov, lo)])
+
+
+def lag_scores(identity: float) -> tuple[int, int, int]:
+    """(match, mismatch, gap) column scores of the score-only bound: F+2m, -FB+2m, -FB+m with B = floor(id/(1-id))."""
+    b = math.floor(identity / (1 - identity) + 1e-9)
+    return LAG_F + 2 * LAG_M, -LAG_F * b + 2 * LAG_M, -LAG_F * b + LAG_M
+
+
+def lag_targets(max_len: int, identity: float, coverage: float) -> np.ndarray:
+    """Per length L: the least score a linking stretch covering >= cov of L positions has (module docstring, 3.)."""
+    need = np.ceil(np.arange(max_len + 1) * coverage - 1e-9)
+    return LAG_M * np.floor((1 + identity) * need + 1e-9).astype(np.int64)
 
 
 @nb.njit(cache=True)
@@ -110,7 +189,8 @@ def make_plan(lengths: np.ndarray, identity: float, coverage: float, total: int)
     w = max(1, r - k + 1)
     q = max(1, min(8, r, math.ceil(identity / (1 - identity)) - 2))
     b1, b2, run = bounds(max_len, identity, coverage, k, w, q)
-    return Plan(k=k, w=w, q=q, b1=b1, b2=b2, run=r)
+    return Plan(k=k, w=w, q=q, b1=b1, b2=b2, run=r, bs=sampled_bounds(max_len, identity, coverage, q),
+                lag=np.concatenate([lag_targets(max_len, identity, coverage), lag_scores(identity)]))
 
 
 def encode(sequences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -128,14 +208,7 @@ def encode(sequences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 # ---------------------------------------------------------------- seeds
 
-@nb.njit(cache=True, inline="always")
-def _mix(x):
-    x = (x ^ (x >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
-    x = x ^ (x >> np.uint64(33))
-    return x
-
-
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _minimizers(codes, start, length, k, w, hbuf, vbuf, obuf, out_v, out_o, out_p):
     """Canonical (k, w) minimizers of one sequence; returns how many (distinct positions, in order)."""
     nk = length - k + 1
@@ -159,14 +232,11 @@ def _minimizers(codes, start, length, k, w, hbuf, vbuf, obuf, out_v, out_o, out_
         p = i - k + 1
         if p >= 0:
             if valid >= k:
-                if fwd < rev:
-                    vbuf[p] = fwd
-                    obuf[p] = 0
-                    hbuf[p] = _mix(fwd)
-                else:
-                    vbuf[p] = rev
-                    obuf[p] = 1
-                    hbuf[p] = _mix(rev)
+                c = fwd if fwd < rev else rev
+                vbuf[p] = c
+                obuf[p] = 0 if fwd < rev else 1
+                c = (c ^ (c >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+                hbuf[p] = c ^ (c >> np.uint64(33))
             else:
                 hbuf[p] = _U64
     n = 0
@@ -186,9 +256,12 @@ def _minimizers(codes, start, length, k, w, hbuf, vbuf, obuf, out_v, out_o, out_
     return n
 
 
-@nb.njit(cache=True)
-def _index(codes, offs, k, w, nvals):
-    """CSR postings: for each canonical minimizer value, the (sequence*2 + strand) holding it, ascending."""
+@nb.njit(cache=True, nogil=True)
+def _index_pass(codes, offs, k, w, head, post):
+    """One pass of the CSR build: count into head[v + 1] (post empty), or fill post from head[v] = start(v).
+
+    Postings are sequence*2 + strand, ascending; after the fill head[v] is start(v) again.
+    """
     n = len(offs) - 1
     maxlen = 1
     for s in range(n):
@@ -200,19 +273,7 @@ def _index(codes, offs, k, w, nvals):
     oo = np.empty(maxlen, np.uint8)
     op = np.empty(maxlen, np.int64)
     keys = np.empty(maxlen, np.uint64)
-    head = np.zeros(nvals + 1, np.int64)
-    for s in range(n):
-        m = _minimizers(codes, offs[s], offs[s + 1] - offs[s], k, w, hb, vb, ob, ov, oo, op)
-        for t in range(m):
-            keys[t] = ov[t] * np.uint64(2) + np.uint64(oo[t])
-        ks = np.sort(keys[:m])
-        for t in range(m):
-            if t == 0 or ks[t] != ks[t - 1]:
-                head[(ks[t] >> np.uint64(1)) + np.uint64(1)] += 1
-    for v in range(nvals):
-        head[v + 1] += head[v]
-    post = np.empty(head[nvals], np.int32)
-    fill = head[:nvals].copy()
+    fill = len(post) > 0
     for s in range(n):
         m = _minimizers(codes, offs[s], offs[s + 1] - offs[s], k, w, hb, vb, ob, ov, oo, op)
         for t in range(m):
@@ -221,34 +282,84 @@ def _index(codes, offs, k, w, nvals):
         for t in range(m):
             if t == 0 or ks[t] != ks[t - 1]:
                 v = ks[t] >> np.uint64(1)
-                post[fill[v]] = s * 2 + np.int64(ks[t] & np.uint64(1))
-                fill[v] += 1
+                if fill:
+                    post[head[v]] = s * 2 + np.int64(ks[t] & np.uint64(1))
+                    head[v] += 1
+                else:
+                    head[v + np.uint64(1)] += 1
+    if fill:  # head[v] went from start(v) to start(v + 1): shift it back
+        for v in range(len(head) - 1, 0, -1):
+            head[v] = head[v - 1]
+        head[0] = 0
+    return maxlen
+
+
+def build_index(codes: np.ndarray, offs: np.ndarray, k: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR minimizer index: postings of value v are post[head[v]:head[v+1]] (sequence*2 + strand, ascending)."""
+    nvals = 1 << (2 * k)
+    head = np.zeros(nvals + 1, np.int32)  # counts first; int64 only when the postings need it
+    _index_pass(codes, offs, k, w, head, np.empty(0, np.int32))
+    total = int(head.sum(dtype=np.int64))
+    if total >= 2**31 - 1:
+        head = head.astype(np.int64)
+    np.cumsum(head, out=head)
+    post = np.empty(total, np.int32)
+    _index_pass(codes, offs, k, w, head, post)
     return head, post
 
 
 # ---------------------------------------------------------------- union-find
 
-@nb.njit(cache=True, inline="always")
-def _find(parent, a):
+@nb.njit(cache=True, nogil=True)
+def _root(parent, a):
+    """Root of a, without writing (safe to call while another thread unions)."""
     while parent[a] != a:
-        parent[a] = parent[parent[a]]
         a = parent[a]
     return a
 
 
+@nb.njit(cache=True, nogil=True)
+def _union(parent, size, a, b):
+    """Union by size with path halving (one writer at a time)."""
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    while parent[b] != b:
+        parent[b] = parent[parent[b]]
+        b = parent[b]
+    if a == b:
+        return
+    if size[a] < size[b]:
+        a, b = b, a
+    parent[b] = a
+    size[a] += size[b]
+
+
+@nb.njit(cache=True, nogil=True)
+def _apply_links(parent, size, links, nl):
+    for t in range(nl):
+        _union(parent, size, links[t, 0], links[t, 1])
+
+
 @nb.njit(cache=True)
-def _union(parent, a, b):
-    ra = _find(parent, a)
-    rb = _find(parent, b)
-    if ra != rb:
-        if rb < ra:
-            ra, rb = rb, ra
-        parent[rb] = ra
+def _labels(parent):
+    """Group label per element: the smallest member index of its component."""
+    n = len(parent)
+    low = np.full(n, n, np.int64)
+    out = np.empty(n, np.int64)
+    for s in range(n):
+        r = _root(parent, s)
+        out[s] = r
+        if s < low[r]:
+            low[r] = s
+    for s in range(n):
+        out[s] = low[out[s]]
+    return out
 
 
 # ---------------------------------------------------------------- alignment
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _best_span(cols, ncol, identity, want_x):
     """Longest x-span (or y-span) of a stretch of the alignment columns at >= identity.
 
@@ -287,18 +398,93 @@ def _best_span(cols, ncol, identity, want_x):
     return best
 
 
-@nb.njit(cache=True)
-def _band_align(x, lx, y, ly, dlo, dhi, identity, coverage, cols):
-    """Banded local alignment of x and y (diagonals j - i in [dlo, dhi]); does it link them?"""
+@nb.njit(cache=True, nogil=True)
+def _lag_pass(xr, lx, y5, ly, dlo, dhi, sm, sx, sg, target, A0, A1, A2):
+    """Does some local alignment in the band (diagonals j - i in [dlo, dhi]) score >= target? Score only.
+
+    xr: x reversed (N coded 4); y5: y with N coded 5, so N never matches. Anti-diagonal order
+    (the cells of one anti-diagonal do not depend on each other, so the inner loop vectorizes).
+    Exact, with two early exits: an anti-diagonal reaching the target (yes), and one whose best
+    plus sm per row of x still ahead stays below it (no: no later cell can get there).
+    A0, A1, A2: int32 scratch of >= (dhi - dlo) // 2 + 3 entries.
+    """
+    dlo = max(dlo, -(lx - 1))
+    dhi = min(dhi, ly - 1)
+    if dlo > dhi or target <= 0:
+        return target <= 0, 0
+    for t in range((dhi - dlo) // 2 + 3):
+        A0[t] = 0
+        A1[t] = 0
+        A2[t] = 0
+    # cell (i, j) of anti-diagonal a = i + j, diagonal d = j - i (parity of a) sits at index (d - dlo) // 2 + 1;
+    # every entry outside an anti-diagonal's cells is 0 (the band edges and the local-alignment floor)
+    r0lo, r0hi, r1lo, r1hi, r2lo, r2hi = 1, 0, 1, 0, 1, 0
+    mx_prev = 0
+    cells = 0
+    sm32, sx32, sg32 = np.int32(sm), np.int32(sx), np.int32(sg)
+    one = np.uint64(1)
+    for a in range(lx + ly - 1):
+        A0, A1, A2 = A2, A0, A1  # A0 <- a (held a-3), A1 = a-1, A2 = a-2
+        r0lo, r0hi, r1lo, r1hi, r2lo, r2hi = r2lo, r2hi, r0lo, r0hi, r1lo, r1hi
+        dmin = max(dlo, a - 2 * (lx - 1), -a)
+        dmax = min(dhi, 2 * (ly - 1) - a, a)
+        if (dmin - a) & 1:
+            dmin += 1
+        if (dmax - a) & 1:
+            dmax -= 1
+        clo = ((dmin - dlo) >> 1) + 1
+        chi = ((dmax - dlo) >> 1) + 1
+        for t in range(r0lo, min(r0hi, clo - 1) + 1):
+            A0[t] = 0
+        for t in range(max(r0lo, chi + 1), r0hi + 1):
+            A0[t] = 0
+        mx = 0
+        if dmin <= dmax:
+            i0 = (a - dmin) >> 1
+            j0 = (a + dmin) >> 1
+            # left neighbour (i, j-1) and up neighbour (i-1, j) are on a-1 at d-1 and d+1
+            c0 = np.uint64(clo)
+            ol = np.uint64(clo + ((a - dlo) & 1) - 1)
+            ox = np.uint64(lx - 1 - i0)
+            oy = np.uint64(j0)
+            for tt in range(chi - clo + 1):
+                t = np.uint64(tt)
+                sc = A2[c0 + t] + (sm32 if xr[ox + t] == y5[oy + t] else sx32)
+                g = max(A1[ol + t], A1[ol + t + one]) + sg32
+                h = max(max(sc, g), 0)
+                A0[c0 + t] = h
+                mx = max(mx, h)
+            cells += chi - clo + 1
+            r0lo, r0hi = clo, chi
+        else:
+            r0lo, r0hi = 1, 0
+        if mx >= target:
+            return True, cells
+        # a path still to reach the target passes through a-1 or a, or starts later, at a row >= imin
+        imin = max(0, (a - 1 - dhi) >> 1)
+        if max(mx, mx_prev) + sm * (lx - imin) < target:
+            return False, cells
+        mx_prev = mx
+    return False, cells
+
+
+@nb.njit(cache=True, nogil=True)
+def _band_align(x, lx, y, ly, dlo, dhi, identity, coverage, cols, tb, hp, hc):
+    """Banded local alignment of x and y (diagonals j - i in [dlo, dhi]); does it link them?
+
+    tb: traceback scratch of >= lx * ((width + 3) // 4) bytes (the caller grows it).
+    """
     dlo = max(dlo, -(lx - 1))
     dhi = min(dhi, ly - 1)
     if dlo > dhi:
         return False
     wdt = dhi - dlo + 1
+    tw = (wdt + 3) // 4
     neg = -(1 << 40)
-    hp = np.full(wdt + 2, neg, np.int64)
-    hc = np.full(wdt + 2, neg, np.int64)
-    tb = np.zeros((lx, (wdt + 3) // 4), np.uint8)
+    for t in range(wdt + 2):
+        hp[t] = neg
+        hc[t] = neg
+    tb[:lx * tw] = 0
     best = 0
     bi = -1
     bt = -1
@@ -310,6 +496,7 @@ def _band_align(x, lx, y, ly, dlo, dhi, identity, coverage, cols):
             hc[t] = neg
         for t in range(max(t1, 0), wdt):
             hc[t] = neg
+        row = i * tw
         for t in range(t0, t1):
             j = i + dlo + t
             dg = hp[t] if (i > 0 and j > 0) else 0
@@ -329,7 +516,7 @@ def _band_align(x, lx, y, ly, dlo, dhi, identity, coverage, cols):
                 code = 3
             hc[t] = h
             if code:
-                tb[i, t >> 2] |= np.uint8(code << (2 * (t & 3)))
+                tb[row + (t >> 2)] |= np.uint8(code << (2 * (t & 3)))
             if h > best:
                 best = h
                 bi = i
@@ -341,7 +528,7 @@ def _band_align(x, lx, y, ly, dlo, dhi, identity, coverage, cols):
     i, t = bi, bt
     n = 0
     while i >= 0 and 0 <= t < wdt:
-        code = (tb[i, t >> 2] >> (2 * (t & 3))) & 3
+        code = (tb[i * tw + (t >> 2)] >> (2 * (t & 3))) & 3
         if code == 0:
             break
         j = i + dlo + t
@@ -362,14 +549,133 @@ def _band_align(x, lx, y, ly, dlo, dhi, identity, coverage, cols):
     return _best_span(rc, n, identity, False) >= coverage * ly - 1e-9
 
 
-@nb.njit(cache=True)
-def _qgram_bands(qhead, qstamp, qnext, xid, y, ly, q, need, e, identity, coverage, x, lx, mark, dbuf, pbuf, cols, ctr):
-    """q-gram count of y against x's q-mer table; if >= need, align each dense diagonal cluster."""
+# ---------------------------------------------------------------- one pair
+
+@nb.njit(cache=True, nogil=True)
+def _sample_words(codes, offs, q, words, woff, hasn):
+    """Each sequence's q-mers at multiples of q, as codes: row 0 of `words` forward, row 1 of its reverse
+    complement (words of sequence s: woff[s]:woff[s + 1]); hasn[s] = 1 where s holds an N (those are read from codes)."""
+    for s in range(len(offs) - 1):
+        a = offs[s]
+        ln = offs[s + 1] - a
+        w0 = woff[s]
+        for t in range(ln // q):
+            f = 0
+            r = 0
+            for u in range(q):
+                b = codes[a + t * q + u]
+                c = codes[a + ln - 1 - (t * q + u)]
+                if b > 3 or c > 3:
+                    hasn[s] = 1
+                f = (f << 2) | (b & 3)
+                r = (r << 2) | (3 - (c & 3))
+            words[0, w0 + t] = f
+            words[1, w0 + t] = r
+        for u in range(ln - (ln // q) * q):
+            if codes[a + (ln // q) * q + u] > 3:
+                hasn[s] = 1
+
+
+def sample_words(codes: np.ndarray, offs: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(words, woff, hasn) of `_sample_words`: 2 bits per base and strand (q <= 8)."""
+    n = len(offs) - 1
+    woff = np.zeros(n + 1, np.int64)
+    np.cumsum(np.diff(offs) // q, out=woff[1:])
+    words = np.empty((2, int(woff[-1])), np.uint16)
+    hasn = np.zeros(n, np.uint8)
+    _sample_words(codes, offs, q, words, woff, hasn)
+    return words, woff, hasn
+
+
+@nb.njit(cache=True, nogil=True)
+def _words_sampled(qbits, words, lo, nw, need):
+    """`_qgram_sampled` on precomputed words (sequences without N)."""
+    if need <= 0:
+        return True
+    count = 0
+    for t in range(nw):
+        if count >= need:
+            return True
+        if count + (nw - t) < need:
+            return False
+        c = np.int64(words[lo + t])
+        if (qbits[c >> 6] >> np.uint64(c & 63)) & np.uint64(1):
+            count += 1
+    return count >= need
+
+
+@nb.njit(cache=True, nogil=True)
+def _qgram_sampled(qbits, y, ly, q, need, reverse):
+    """Are >= need of y's q-mers starting at multiples of q (of its reverse complement if `reverse`) in x's bit set?
+
+    An edit column spoils the q-mers of <= q consecutive starts, so <= 1 sampled one (`sampled_bounds`).
+    """
+    if need <= 0:
+        return True
+    ns = (ly - q) // q + 1
+    count = 0
+    for s in range(ns):
+        if count >= need:
+            return True
+        if count + (ns - s) < need:
+            return False
+        p = s * q
+        code = 0
+        ok = True
+        for t in range(q):
+            b = y[ly - 1 - (p + t)] if reverse else y[p + t]
+            if b > 3:
+                ok = False
+                break
+            if reverse:
+                b = 3 - b
+            code = (code << 2) | b
+        if ok and (qbits[code >> 6] >> np.uint64(code & 63)) & np.uint64(1):
+            count += 1
+    return count >= need
+
+
+@nb.njit(cache=True, nogil=True)
+def _qgram_count(qbits, y, ly, q, need, reverse):
+    """Are >= need of y's q-mer positions (of its reverse complement if `reverse`) present in x's bit set?
+
+    Stops as soon as the answer is known.
+    """
+    mask = (1 << (2 * q)) - 1
+    code = 0
+    valid = 0
+    count = 0
+    for j in range(ly):
+        if count >= need:
+            return True
+        if count + (ly - j) < need:
+            return False
+        b = y[ly - 1 - j] if reverse else y[j]
+        if b > 3:
+            valid = 0
+            code = 0
+            continue
+        if reverse:
+            b = 3 - b
+        code = ((code << 2) | b) & mask
+        valid += 1
+        if valid >= q and (qbits[code >> 6] >> np.uint64(code & 63)) & np.uint64(1):
+            count += 1
+    return count >= need
+
+
+@nb.njit(cache=True, nogil=True)
+def _qgram_regions(qbits, qhead, qnext, y, ly, q, need, e, identity, coverage, x, xr, lx, lag, ltarget, work, ctr):
+    """Align each diagonal region of y's q-mer hits in x that holds >= need distinct y positions within e+1 diagonals.
+
+    xr: x reversed; y: N coded 5. work: (mark, dbuf, pbuf, cols, tb, hp, hc, A0, A1, A2) scratch;
+    dbuf/pbuf/tb may be replaced by larger ones.
+    """
+    mark, dbuf, pbuf, cols, tb, hp, hc, A0, A1, A2 = work
     mask = (1 << (2 * q)) - 1
     code = 0
     valid = 0
     nh = 0
-    count = 0
     for j in range(ly):
         b = y[j]
         if b > 3:
@@ -380,10 +686,9 @@ def _qgram_bands(qhead, qstamp, qnext, xid, y, ly, q, need, e, identity, coverag
         valid += 1
         if valid < q:
             continue
-        if qstamp[code] != xid:
+        if (qbits[code >> 6] >> np.uint64(code & 63)) & np.uint64(1) == 0:
             continue
         qs = j - q + 1
-        count += 1
         p = qhead[code]
         while p >= 0:
             if nh == len(dbuf):
@@ -397,9 +702,7 @@ def _qgram_bands(qhead, qstamp, qnext, xid, y, ly, q, need, e, identity, coverag
             pbuf[nh] = qs
             nh += 1
             p = qnext[p]
-    if count < need:
-        return False, dbuf, pbuf
-    ctr[5] += 1
+    work = (mark, dbuf, pbuf, cols, tb, hp, hc, A0, A1, A2)
     order = np.argsort(dbuf[:nh], kind="mergesort")
     # a linking alignment drifts over <= e diagonals, so its >= need hits fall in one window
     # [d, d + e] of the sorted hit diagonals: align only around such dense windows
@@ -421,7 +724,7 @@ def _qgram_bands(qhead, qstamp, qnext, xid, y, ly, q, need, e, identity, coverag
             reg_hi = dbuf[order[b - 1]]
             reg_end = b
         elif open_region and (a == nh or dense or dbuf[order[a]] > reg_hi + e + 1):
-            # close the region [reg_lo, reg_hi]: count its distinct y positions, then align
+            # close the region [reg_lo, reg_hi]: count its distinct y positions, then bound, then align
             serial += 1
             distinct = 0
             for t in range(reg_start, reg_end):
@@ -432,11 +735,19 @@ def _qgram_bands(qhead, qstamp, qnext, xid, y, ly, q, need, e, identity, coverag
             open_region = False
             if distinct >= need:
                 ctr[3] += 1
-                ctr[4] += lx * (reg_hi - reg_lo + 2 * e + 1)
-                if _band_align(x, lx, y, ly, reg_lo - e, reg_hi + e, identity, coverage, cols):
-                    for t in range(ly + 1):
-                        mark[t] = 0
-                    return True, dbuf, pbuf
+                ok, cells = _lag_pass(xr, lx, y, ly, reg_lo - e, reg_hi + e, lag[-3], lag[-2], lag[-1], ltarget, A0, A1, A2)
+                ctr[4] += cells
+                if ok:
+                    ctr[6] += 1
+                    ctr[7] += lx * (reg_hi - reg_lo + 2 * e + 1)
+                    need_tb = lx * ((reg_hi - reg_lo + 2 * e + 1 + 3) // 4)
+                    if need_tb > len(tb):
+                        tb = np.empty(2 * need_tb, np.uint8)
+                        work = (mark, dbuf, pbuf, cols, tb, hp, hc, A0, A1, A2)
+                    if _band_align(x, lx, y, ly, reg_lo - e, reg_hi + e, identity, coverage, cols, tb, hp, hc):
+                        for t in range(ly + 1):
+                            mark[t] = 0
+                        return True, work
             if dense:
                 continue  # reconsider this window as the start of a new region
         elif dense:
@@ -448,109 +759,127 @@ def _qgram_bands(qhead, qstamp, qnext, xid, y, ly, q, need, e, identity, coverag
         a += 1
     for t in range(ly + 1):
         mark[t] = 0
-    return False, dbuf, pbuf
+    return False, work
 
 
-@nb.njit(cache=True)
-def _revcomp_into(codes, start, length, out):
-    for i in range(length):
-        b = codes[start + length - 1 - i]
-        out[i] = 3 - b if b < 4 else 4
-
-
-@nb.njit(cache=True)
-def _link_pair(codes, offs, xi, yi, same, opp, b2, q, identity, coverage, qhead, qstamp, qnext, mark, dbuf, pbuf,
-               cols, ybuf, ctr):
+@nb.njit(cache=True, nogil=True)
+def _link_pair(codes, offs, words, woff, hasn, xi, yi, same, opp, b2, bs, q, identity, coverage, lag, qbits, qhead, qnext, xr, y5, work,
+               ctr):
+    """Is (xi, yi) linked? x's q-mer tables (qbits, qhead/qnext) and reversal xr are built; same/opp: strands
+    left by the seed count."""
     lx = offs[xi + 1] - offs[xi]
     ly = offs[yi + 1] - offs[yi]
     x = codes[offs[xi]:offs[xi + 1]]
+    y = codes[offs[yi]:offs[yi + 1]]
     need = min(b2[lx], b2[ly])
-    e = (min(lx, ly) * (1.0 - identity)) / identity
-    ee = int(math.floor(e + 1e-9))
-    if same:
-        ok, dbuf, pbuf = _qgram_bands(qhead, qstamp, qnext, xi, codes[offs[yi]:offs[yi + 1]], ly, q, need, ee,
-                                      identity, coverage, x, lx, mark, dbuf, pbuf, cols, ctr)
+    need_s = min(bs[0, lx], bs[1, ly])
+    ee = int(math.floor((min(lx, ly) * (1.0 - identity)) / identity + 1e-9))
+    ltarget = min(lag[lx], lag[ly])
+    for strand in range(2):
+        if not (opp if strand else same):
+            continue
+        if hasn[yi]:
+            if not _qgram_sampled(qbits, y, ly, q, need_s, strand == 1):
+                continue
+        elif not _words_sampled(qbits, words[strand], woff[yi], woff[yi + 1] - woff[yi], need_s):
+            continue
+        ctr[8] += 1
+        if not _qgram_count(qbits, y, ly, q, need, strand == 1):
+            continue
+        ctr[5] += 1
+        for i in range(ly):
+            b = y[ly - 1 - i] if strand == 1 else y[i]
+            y5[i] = (3 - b if strand == 1 else b) if b < 4 else 5
+        ok, work = _qgram_regions(qbits, qhead, qnext, y5[:ly], ly, q, need, ee, identity, coverage, x, xr, lx, lag,
+                                  ltarget, work, ctr)
         if ok:
-            return True, dbuf, pbuf
-    if opp:
-        _revcomp_into(codes, offs[yi], ly, ybuf)
-        ok, dbuf, pbuf = _qgram_bands(qhead, qstamp, qnext, xi, ybuf[:ly], ly, q, need, ee, identity, coverage, x, lx,
-                                      mark, dbuf, pbuf, cols, ctr)
-        if ok:
-            return True, dbuf, pbuf
-    return False, dbuf, pbuf
+            return True, work
+    return False, work
 
 
-@nb.njit(cache=True)
-def _group(codes, offs, k, w, q, b1, b2, identity, coverage, head, post, parent, stats):
-    n = len(offs) - 1
-    maxlen = 1
-    for s in range(n):
-        maxlen = max(maxlen, offs[s + 1] - offs[s])
+# ---------------------------------------------------------------- the search
+
+@nb.njit(cache=True, nogil=True)
+def _search(lo, hi, codes, offs, words, woff, hasn, maxlen, k, w, q, b1, b2, bs, lag, identity, coverage, head, post, parent, size, serial,
+            cnt, touched, links, ctr):
+    """Examine every pair (x, y), lo <= x < hi, y > x, not already in one group; return (next x, links written).
+
+    serial: union each link at once (one thread); else write it to `links` (reading `parent`
+    only) and stop early, returning the x to resume at, when `links` is full.
+    """
     hb = np.empty(maxlen, np.uint64)
     vb = np.empty(maxlen, np.uint64)
     ob = np.empty(maxlen, np.uint8)
     mv = np.empty(maxlen, np.uint64)
     mo = np.empty(maxlen, np.uint8)
     mp = np.empty(maxlen, np.int64)
-    cnt_s = np.zeros(n, np.int32)
-    cnt_o = np.zeros(n, np.int32)
-    touched = np.empty(n, np.int64)
-    qhead = np.full(1 << (2 * q), -1, np.int32)
-    qstamp = np.full(1 << (2 * q), -1, np.int32)
+    nq = 1 << (2 * q)
+    qbits = np.zeros(max(1, nq >> 6), np.uint64)
+    qhead = np.full(nq, -1, np.int32)
     qnext = np.empty(maxlen, np.int32)
-    mark = np.zeros(maxlen + 1, np.int64)
-    dbuf = np.empty(4 * maxlen, np.int64)
-    pbuf = np.empty(4 * maxlen, np.int64)
-    cols = np.empty(4 * maxlen + 4, np.uint8)
-    ybuf = np.empty(maxlen, np.uint8)
-    qmask = (1 << (2 * q)) - 1
-    for xi in range(n):
+    y5 = np.empty(maxlen, np.uint8)
+    xr = np.empty(maxlen, np.uint8)
+    work = (np.zeros(maxlen + 1, np.int64), np.empty(4 * maxlen, np.int64), np.empty(4 * maxlen, np.int64),
+            np.empty(2 * maxlen + 4, np.uint8), np.empty(64, np.uint8), np.empty(2 * maxlen + 4, np.int64),
+            np.empty(2 * maxlen + 4, np.int64), np.empty(maxlen + 4, np.int32), np.empty(maxlen + 4, np.int32),
+            np.empty(maxlen + 4, np.int32))
+    xroots = np.empty(64, np.int64)
+    qmask = nq - 1
+    nl = 0
+    for xi in range(lo, hi):
         lx = offs[xi + 1] - offs[xi]
         m = _minimizers(codes, offs[xi], lx, k, w, hb, vb, ob, mv, mo, mp)
         nt = 0
+        key = 2 * xi + 2
         for t in range(m):
             v = mv[t]
             a = head[v]
             b = head[v + np.uint64(1)]
             # postings are ascending: skip to sequences after xi (each pair is seen once, from its first member)
-            lo, hi = a, b
-            key = 2 * xi + 2
-            while lo < hi:
-                mid = (lo + hi) // 2
+            lo2, hi2 = a, b
+            while lo2 < hi2:
+                mid = (lo2 + hi2) // 2
                 if post[mid] < key:
-                    lo = mid + 1
+                    lo2 = mid + 1
                 else:
-                    hi = mid
-            stats[0] += b - lo
-            rx = _find(parent, xi)
-            for u in range(lo, b):
+                    hi2 = mid
+            ctr[0] += b - lo2
+            st = np.int32(mo[t])
+            for u in range(lo2, b):
                 ent = post[u]
                 yi = ent >> 1
-                if _find(parent, yi) == rx:
-                    continue
-                if cnt_s[yi] == 0 and cnt_o[yi] == 0:
+                if cnt[2 * yi] == 0 and cnt[2 * yi + 1] == 0:
                     touched[nt] = yi
                     nt += 1
-                if (ent & 1) == mo[t]:
-                    cnt_s[yi] += 1
-                else:
-                    cnt_o[yi] += 1
+                cnt[2 * yi + ((ent & 1) ^ st)] += 1
         built = False
+        rx = _root(parent, xi)
+        nxr = 0
         for u in range(nt):
             yi = touched[u]
             ly = offs[yi + 1] - offs[yi]
             need = min(b1[lx], b1[ly])
-            s_ok = cnt_s[yi] >= need
-            o_ok = cnt_o[yi] >= need
-            cnt_s[yi] = 0
-            cnt_o[yi] = 0
+            s_ok = cnt[2 * yi] >= need
+            o_ok = cnt[2 * yi + 1] >= need
+            cnt[2 * yi] = 0
+            cnt[2 * yi + 1] = 0
             if not (s_ok or o_ok):
                 continue
-            if _find(parent, yi) == _find(parent, xi):
+            if serial:
+                rx = _root(parent, xi)
+            ry = _root(parent, yi)
+            if ry == rx:
                 continue
-            stats[1] += 1
+            seen = False
+            for t in range(nxr):
+                if xroots[t] == ry:
+                    seen = True
+                    break
+            if seen:
+                continue
+            ctr[1] += 1
             if not built:
+                qbits[:] = 0
                 code = 0
                 valid = 0
                 for i in range(lx):
@@ -563,56 +892,130 @@ def _group(codes, offs, k, w, q, b1, b2, identity, coverage, head, post, parent,
                     valid += 1
                     if valid >= q:
                         p = i - q + 1
-                        if qstamp[code] != xi:
-                            qstamp[code] = xi
+                        if (qbits[code >> 6] >> np.uint64(code & 63)) & np.uint64(1) == 0:
+                            qbits[code >> 6] |= np.uint64(1) << np.uint64(code & 63)
                             qhead[code] = -1
                         qnext[p] = qhead[code]
                         qhead[code] = p
+                for i in range(lx):
+                    xr[i] = codes[offs[xi] + lx - 1 - i]
                 built = True
-            ok, dbuf, pbuf = _link_pair(codes, offs, xi, yi, s_ok, o_ok, b2, q, identity, coverage, qhead, qstamp,
-                                        qnext, mark, dbuf, pbuf, cols, ybuf, stats)
+            ok, work = _link_pair(codes, offs, words, woff, hasn, xi, yi, s_ok, o_ok, b2, bs, q, identity, coverage, lag, qbits, qhead,
+                                  qnext, xr, y5, work, ctr)
             if ok:
-                stats[2] += 1
-                _union(parent, xi, yi)
-    for s in range(n):
-        _find(parent, s)
-    return parent
+                ctr[2] += 1
+                if serial:
+                    _union(parent, size, xi, yi)
+                else:
+                    if nxr < len(xroots):
+                        xroots[nxr] = ry
+                        nxr += 1
+                    links[nl, 0] = xi
+                    links[nl, 1] = yi
+                    nl += 1
+                    if nl == len(links):
+                        for t in range(u + 1, nt):  # leave the counts clean for the next call
+                            cnt[2 * touched[t]] = 0
+                            cnt[2 * touched[t] + 1] = 0
+                        return xi, nl
+    return hi, nl
+
+
+# ---------------------------------------------------------------- driver
+
+def _chunks(n: int, threads: int) -> int:
+    """Query sequences per task: small enough to balance the threads and keep the union-find fresh."""
+    return max(8, min(512, n // (threads * 64) or 8))
 
 
 def group_codes(codes: np.ndarray, offs: np.ndarray, identity: float = 0.95, coverage: float = 0.8,
-                threads: int | None = None, stats: dict | None = None) -> np.ndarray:
-    """Group per sequence (smallest member index) for encoded sequences; see the module docstring."""
+                threads: int | None = None, stats: dict | None = None, chunk: int | None = None,
+                profile: dict | None = None) -> np.ndarray:
+    """Group per sequence (smallest member index) for encoded sequences; see the module docstring.
+
+    `stats` receives what does not depend on threads or timing (seed parameters, index size,
+    `merges` = sequences - groups): it goes into build.json. `profile` receives the rest: thread
+    count, seconds, and the work counters (pairs examined, alignments, links found), which vary
+    with the thread count and timing because a pair already joined is skipped.
+    `chunk` (query sequences per task) only changes the speed, never the groups.
+    """
     n = len(offs) - 1
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    threads = max(1, int(threads or threads_default()))
     lengths = np.diff(offs)
     plan = make_plan(lengths, identity, coverage, int(offs[-1]))
-    head, post = _index(codes, offs, plan.k, plan.w, 1 << (2 * plan.k))
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    head, post = build_index(codes, offs, plan.k, plan.w)
+    words, woff, hasn = sample_words(codes, offs, plan.q)
+    t_index, c_index = time.perf_counter() - t0, time.process_time() - c0
     parent = np.arange(n, dtype=np.int64)
-    counters = np.zeros(8, dtype=np.int64)
-    nb.set_num_threads(max(1, min(threads or threads_default(), nb.config.NUMBA_NUM_THREADS)))
-    _group(codes, offs, plan.k, plan.w, plan.q, plan.b1, plan.b2, float(identity), float(coverage), head, post,
-           parent, counters)
+    size = np.ones(n, dtype=np.int64)
+    maxlen = int(lengths.max())
+    ctr = np.zeros(_NCTR, dtype=np.int64)
+    args = (codes, offs, words, woff, hasn, maxlen, plan.k, plan.w, plan.q, plan.b1, plan.b2, plan.bs, plan.lag,
+            float(identity), float(coverage), head, post, parent, size)
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    if threads == 1:
+        _search(0, n, *args, True, np.zeros(2 * n, np.int32), np.empty(n, np.int32), np.empty((1, 2), np.int64), ctr)
+    else:
+        _search_threads(n, args, threads, chunk or _chunks(n, threads), ctr)
+    t_search, c_search = time.perf_counter() - t0, time.process_time() - c0
+    labels = _labels(parent)
     if stats is not None:
-        stats.update(k=plan.k, w=plan.w, q=plan.q, postings=int(len(post)), postings_scanned=int(counters[0]),
-                     pairs_qgram_checked=int(counters[1]), pairs_qgram_passed=int(counters[5]),
-                     alignments=int(counters[3]), alignment_cells=int(counters[4]), links=int(counters[2]))
-    return parent
+        stats.update(k=plan.k, w=plan.w, q=plan.q, postings=int(len(post)), merges=int(n - np.sum(labels == np.arange(n))))
+    if profile is not None:
+        profile.update(threads=threads, index_seconds=round(t_index, 2), index_cpu_seconds=round(c_index, 2),
+                       search_seconds=round(t_search, 2), search_cpu_seconds=round(c_search, 2),
+                       **{name: int(ctr[i]) for i, name in enumerate(_COUNTERS)})
+    return labels
+
+
+def _search_threads(n: int, args: tuple, threads: int, chunk: int, ctr: np.ndarray) -> None:
+    """Run `_search` over [0, n) in chunks on `threads` threads; this thread unions the links as chunks finish."""
+    parent, size = args[-2], args[-1]
+    free = [(np.zeros(2 * n, np.int32), np.empty(n, np.int32), np.empty((LINKS_CAP, 2), np.int64),
+             np.zeros(_NCTR, np.int64)) for _ in range(threads)]
+
+    def task(lo: int, hi: int):
+        scratch = free.pop()
+        cnt, touched, links, c = scratch
+        nxt, nl = _search(lo, hi, *args, False, cnt, touched, links, c)
+        return scratch, nxt, hi, nl
+
+    todo = [(a, min(n, a + chunk)) for a in range(0, n, chunk)][::-1]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        running = set()
+        while todo or running:
+            while todo and len(running) < threads:
+                running.add(pool.submit(task, *todo.pop()))
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                scratch, nxt, hi, nl = fut.result()
+                _apply_links(parent, size, scratch[2], nl)
+                if nxt < hi:
+                    todo.append((nxt, hi))  # links buffer was full: resume at x = nxt, now with its links unioned
+                free.append(scratch)
+    for scratch in free:
+        ctr += scratch[3]
 
 
 def containment_groups(sequences: Sequence[str], identity: float = 0.95, coverage: float = 0.8,
-                       threads: int | None = None, stats: dict | None = None) -> np.ndarray:
+                       threads: int | None = None, stats: dict | None = None,
+                       profile: dict | None = None) -> np.ndarray:
     """Group index per sequence (the smallest index among its group): pure function, see module docstring.
 
-    `threads`: cores to use (default: all this process may use). `stats` receives counters.
+    `threads`: cores to use (default: all this process may use). `stats`, `profile`: see `group_codes`.
     """
     codes, offs = encode(sequences)
-    return group_codes(codes, offs, identity, coverage, threads, stats)
+    return group_codes(codes, offs, identity, coverage, threads, stats, profile=profile)
 
 
 def pair_link(x: str, y: str, identity: float = 0.95, coverage: float = 0.8) -> bool:
     """Are x and y linked (either strand)? The same decision `containment_groups` makes for a pair."""
-    return bool(containment_groups([x, y], identity, coverage)[1] == 0)
+    return bool(containment_groups([x, y], identity, coverage, threads=1)[1] == 0)
 
 
 def threads_default() -> int:
