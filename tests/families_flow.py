@@ -95,7 +95,7 @@ def run_flow(model: Path, task: str, out: Path, *, trust: bool, lora: bool, max_
 
     # interpretation: refused without the flag when the model runs its own code; recorded with it
     interp = ["interpret", "--model", seed0, "--task", task, "--method", "gradxinput", "--check", "planted",
-              "--max-sequences", 4, "--results", path]
+              "--max-sequences", 4, "--results", path, "--out", out.parent / "interp"]
     if trust:
         assert "--trust-remote-code" in one_line_error(invoke(*interp))
     res = invoke(*interp, *flag)
