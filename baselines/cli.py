@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from baselines.registry import OPTIONS, baseline_config, baseline_names, check_options, from_options
-from benchmark.cli import RANDOM_SPLIT_HELP, out_dir_option
+from benchmark.cli import RANDOM_SPLIT_HELP, check_run_options, out_dir_option
 
 err = Console(stderr=True)
 
@@ -40,14 +40,12 @@ def baseline(
     random_split: bool = typer.Option(False, "--random-split", help=RANDOM_SPLIT_HELP),
 ) -> None:
     """Fit baseline NAME on TASK for several seeds; write results JSON + predictions parquet."""
-    from loaders.core.errors import UserError
     from loaders.core.files import check_output_dir
 
     output = check_output_dir(out_dir_option(out, output, Path("results")), "--out")
     options = {"model": model, "trust_remote_code": trust_remote_code or None, "epochs": epochs, "threads": threads}
     check_options(name, options)  # cheap checks before the task is built
-    if epochs is not None and not epochs > 0:
-        raise UserError(f"--epochs must be > 0, got {epochs!r}")
+    check_run_options(**{"--epochs": epochs})
     from benchmark.byo import check_task_sequences, check_task_usable
     from benchmark.runner import results_stem, run_predictor
 

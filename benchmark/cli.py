@@ -23,23 +23,32 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 ATTN = ("auto", "sdpa", "eager")  # benchmark.speed.ATTN_CHOICES, without importing torch
 
 
+RULES: dict[str, tuple[Any, str]] = {
+    "--precision": (lambda v: v in PRECISIONS, f"must be one of {', '.join(PRECISIONS)}"),
+    "--attn": (lambda v: v in ATTN, f"must be one of {', '.join(ATTN)}"),
+    "--epochs": (lambda v: v > 0, "must be > 0"),
+    "--lr": (lambda v: v > 0, "must be > 0"),
+    "--weight-decay": (lambda v: v >= 0, "must be >= 0"),
+    "--warmup": (lambda v: 0 <= v < 1, "must be in [0, 1)"),
+    "--patience": (lambda v: v >= 0, "must be >= 0"),
+    "--max-length": (lambda v: v >= 2, "must be at least 2"),
+    "--max-tokens": (lambda v: v >= 1, "must be at least 1"),
+    "--pad-multiple": (lambda v: v >= 1, "must be at least 1"),
+    "--workers": (lambda v: v >= 0, "must be at least 0"),
+}
+
+
 def check_run_options(**opts: Any) -> None:
-    """One-line errors for `bench run` option values, before any task is built or model loaded."""
+    """One-line errors for training option values (`bench run`, `bench baseline`, `bench audit`), before any
+    task is built or model loaded. Checks the flags given (keys of `RULES`); a value of None means "default"."""
     from loaders.core.errors import UserError
 
-    def need(ok: bool, flag: str, what: str) -> None:
-        if not ok:
-            raise UserError(f"{flag} {what}, got {opts[flag]!r}")
+    for flag, value in opts.items():
+        ok, what = RULES[flag]
+        if value is not None and not ok(value):
+            raise UserError(f"{flag} {what}, got {value!r}")
 
-    need(opts["--precision"] in PRECISIONS, "--precision", f"must be one of {', '.join(PRECISIONS)}")
-    need(opts["--attn"] in ATTN, "--attn", f"must be one of {', '.join(ATTN)}")
-    need(opts["--epochs"] > 0, "--epochs", "must be > 0")
-    need(opts["--lr"] > 0, "--lr", "must be > 0")
-    need(opts["--weight-decay"] >= 0, "--weight-decay", "must be >= 0")
-    need(0 <= opts["--warmup"] < 1, "--warmup", "must be in [0, 1)")
-    need(opts["--patience"] >= 0, "--patience", "must be >= 0")
-    for flag, low in (("--max-length", 2), ("--max-tokens", 1), ("--pad-multiple", 1), ("--workers", 0)):
-        need(opts[flag] is None or opts[flag] >= low, flag, f"must be at least {low}")
+
 RANDOM_SPLIT_HELP = ("csv:/fasta: tasks without a split column: the study's per-class random split instead of the "
                      "grouped one (leaks near-duplicates; recorded in the results).")
 

@@ -69,14 +69,10 @@ def audit(
 
     if not task:
         raise UserError("bench audit needs --task <dataset>/<config> (or csv:PATH / fasta:PATH)")
+    from benchmark.cli import check_run_options
     from loaders.core.files import check_output_dir
 
-    if epochs is not None and not epochs > 0:
-        raise UserError(f"--epochs must be > 0, got {epochs!r}")
-    if not lr > 0:
-        raise UserError(f"--lr must be > 0, got {lr!r}")
-    if max_length is not None and max_length < 2:
-        raise UserError(f"--max-length must be at least 2, got {max_length!r}")
+    check_run_options(**{"--epochs": epochs, "--lr": lr, "--max-length": max_length})
     out = check_output_dir(out, "--out")
     from rich.console import Console
 
