@@ -126,3 +126,19 @@ def linked_pairs(queries: list[str], targets: list[str], identity: float = 0.95,
     linked = sorted({(qi, ti) for qi, ti, strand in flagged
                      if links(targets[ti], queries[qi], identity, coverage, (strand,))})
     return linked, len(flagged)
+
+
+def random_dna(n: int, rng: np.random.Generator) -> str:
+    """n uniform random bases from `rng` (the test worlds' sequences)."""
+    return "".join(rng.choice(list("ACGT"), n))
+
+
+SUBSTITUTE = {"A": "C", "C": "G", "G": "T", "T": "A"}
+
+
+def substitute(seq: str, positions) -> str:
+    """`seq` with the base at each of `positions` replaced by another (A->C->G->T->A)."""
+    s = list(seq)
+    for p in positions:
+        s[p] = SUBSTITUTE[s[p]]
+    return "".join(s)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import loaders
-from containment_oracle import _longest, alignment_columns, linked_pairs, links, qmer_codes, revcomp
+from containment_oracle import _longest, alignment_columns, linked_pairs, links, qmer_codes, random_dna, revcomp, substitute
 from loaders.core.errors import DatasetError
 from loaders.build.cluster import cluster
 from loaders.build.containment import bounds, containment_groups, make_plan, pair_link
@@ -18,14 +18,7 @@ RNG = np.random.default_rng(1234)
 
 
 def rand(n: int, rng: np.random.Generator = RNG) -> str:
-    return "".join(rng.choice(list("ACGT"), n))
-
-
-def substitute(seq: str, positions) -> str:
-    s = list(seq)
-    for p in positions:
-        s[p] = {"A": "C", "C": "G", "G": "T", "T": "A"}[s[p]]
-    return "".join(s)
+    return random_dna(n, rng)
 
 
 def mutate(seq: str, rate: float, rng: np.random.Generator) -> str:

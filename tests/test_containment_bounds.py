@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from containment_oracle import alignment_columns, links, revcomp
+from containment_oracle import SUBSTITUTE, alignment_columns, links, random_dna, revcomp
 from loaders.build import containment as C
 
 RNG = np.random.default_rng(2024)
@@ -18,11 +18,11 @@ ID, COV = 0.95, 0.8
 
 
 def rand(n: int, rng: np.random.Generator = RNG) -> str:
-    return "".join(rng.choice(list("ACGT"), n))
+    return random_dna(n, rng)
 
 
 def sub(c: str) -> str:
-    return {"A": "C", "C": "G", "G": "T", "T": "A"}[c]
+    return SUBSTITUTE[c]
 
 
 def sampled_hits(x: str, y: str, q: int) -> int:

@@ -3,22 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from containment_oracle import links
+from containment_oracle import links, random_dna, substitute
 
 from benchmark.nearest import HISTOGRAM_EDGES, nearest_train, revcomp, summarize_nearest
 
 RNG = np.random.default_rng(21)
 
 
-def rand(n: int) -> str:
-    return "".join(RNG.choice(list("ACGT"), n))
-
-
-def substitute(seq: str, positions) -> str:
-    s = list(seq)
-    for p in positions:
-        s[p] = {"A": "C", "C": "G", "G": "T", "T": "A"}[s[p]]
-    return "".join(s)
+def rand(n: int, rng: np.random.Generator = RNG) -> str:
+    return random_dna(n, rng)
 
 
 @pytest.fixture(scope="module")
