@@ -64,13 +64,6 @@ def check_task_usable(task: Task) -> None:
         raise DatasetError(f"{task.id}: degenerate dataset: {problem}")
 
 
-def seeded_split(labels: list[int], seed: int = 0, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> list[str]:
-    """The per-class random (leaky) split, reproducible for a given seed (`loaders.build.splits.random_stratified_split`)."""
-    from loaders.build.splits import random_stratified_split
-
-    return [SPLIT_ORDER[i] for i in random_stratified_split(labels, fractions, seed).tolist()]
-
-
 SPLIT_ORDER = ("train", "validation", "test")
 
 

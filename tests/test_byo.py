@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from benchmark import tasks
-from benchmark.byo import check_sequences, load_byo_task, seeded_split
+from benchmark.byo import check_sequences, load_byo_task
 from benchmark.tasks import TaskError, load_task, parse_task_id
 from loaders.core.errors import DatasetError
 from loaders.core.fingerprint import fingerprint_split
@@ -46,7 +46,8 @@ def test_csv_without_split_gets_seeded_stratified_split(tmp_path):
     assert a.data["test"]["id"] == b.data["test"]["id"]  # same seed, same split
     assert sorted(a.data["test"]["label"]) == [0, 0, 1, 1]  # stratified
     assert a.label_names == ["0", "1"]
-    assert seeded_split([0] * 10 + [1] * 10, seed=1) != seeded_split([0] * 10 + [1] * 10, seed=2)
+    assert (load_byo_task(f"csv:{path}", split_seed=1).data["test"]["id"]
+            != load_byo_task(f"csv:{path}", split_seed=2).data["test"]["id"])  # the seed draws the split
 
 
 def test_integer_labels_sort_numerically(tmp_path):
