@@ -253,6 +253,7 @@ class FineTunePredictor:
         self.adapter.bind(model)
         self.n_params = count_parameters(model)
         attn = set_attention(model, cfg.attn)
+        attn = getattr(self.adapter, "attention", None) or attn  # DNABERT-2: its own Triton or PyTorch path
         if cfg.lora:
             with model_step(self.model_id, "load"):
                 model = _lora_wrap(model, cfg, self.head)

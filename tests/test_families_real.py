@@ -131,6 +131,104 @@ def test_dnabert2_runs_its_pytorch_attention_when_triton_is_missing(tmp_path):
     torch.testing.assert_close(batch[1:], alone, atol=1e-5, rtol=1e-4)   # padding masked out
 
 
+# Stand-ins for `triton.language.dot`, with the signatures of the real releases
+# (triton-lang/triton, python/triton/language/core.py): 2.0.0 still takes trans_a/trans_b; 3.x does not.
+def _dot_2_0(input, other, trans_a=False, trans_b=False, allow_tf32=True, _builder=None):
+    raise AssertionError("never compiled here")
+
+
+def _dot_3(input, other, acc=None, input_precision=None, allow_tf32=None, max_num_imprecise_acc=None,
+           out_dtype=None, _builder=None):
+    raise AssertionError("never compiled here")
+
+
+def _fake_triton(monkeypatch, version: str, dot) -> object:
+    """Install a `triton` package of that version whose `triton.language.dot` is `dot`; return `triton.language`."""
+    import sys
+    import types
+
+    root, lang = types.ModuleType("triton"), types.ModuleType("triton.language")
+    root.__version__ = version
+    lang.dot = dot
+    root.language = lang
+    monkeypatch.setitem(sys.modules, "triton", root)
+    monkeypatch.setitem(sys.modules, "triton.language", lang)
+    return lang
+
+
+def _published_kernel(monkeypatch):
+    """A stand-in entry point whose module source is DNABERT-2's published `flash_attn_triton.py` (read, not run)."""
+    import sys
+    import types
+
+    source = types.ModuleType("phenoseq_test_dnabert2_flash_attn_triton")
+    source.__file__ = str(code_dir("dnabert2") / "flash_attn_triton.py")
+    monkeypatch.setitem(sys.modules, source.__name__, source)
+
+    def flash_attn_qkvpacked_func(*args, **kwargs):
+        raise AssertionError("the Triton kernel must not run")
+
+    flash_attn_qkvpacked_func.__module__ = source.__name__
+    return flash_attn_qkvpacked_func
+
+
+def test_dnabert2_published_triton_kernel_is_recognised_as_triton_2_0_only(monkeypatch):
+    """Its `tl.dot(q, k, trans_b=True)` compiles with Triton 2.0 only (MAGICS-LAB/DNABERT_2 #57, #70)."""
+    from benchmark.models.compat import stale_triton_kernel
+
+    kernel = _published_kernel(monkeypatch)
+    assert stale_triton_kernel(kernel, _fake_triton(monkeypatch, "2.0.0", _dot_2_0)) is None
+    why = stale_triton_kernel(kernel, _fake_triton(monkeypatch, "3.3.1", _dot_3))
+    assert why == ("its Triton flash-attention kernel needs Triton 2.0 (tl.dot(..., trans_b=True)); "
+                   "Triton 3.3.1 has no trans_b")
+
+
+def test_dnabert2_uses_its_pytorch_attention_where_its_triton_kernel_cannot_compile(monkeypatch, tmp_path, capsys):
+    """With Triton 3 installed the published kernel would fail at the first CUDA forward pass; the adapter
+    switches the model to its own PyTorch attention (same weights, same logits) and says so once."""
+    import torch
+    import transformers
+
+    from benchmark.models import compat
+    from benchmark.models.families import DNABERT2
+    from benchmark.models.registry import from_pretrained
+
+    model_dir = build_family("dnabert2", tmp_path / "d2", code_dir("dnabert2"))
+    model = from_pretrained(transformers.AutoModelForSequenceClassification, str(model_dir), trust_remote_code=True)
+    module = __import__(type(model).__module__, fromlist=[compat.KERNEL_ATTR])
+    tok = transformers.AutoTokenizer.from_pretrained(model_dir)
+    enc = tok(["ACGTAGCTAGCTAGCATCGATCGACTAGC", "ACGTAGC"], padding=True, return_tensors="pt")
+    model.eval()
+    with torch.no_grad():
+        before = model(**enc).logits
+    monkeypatch.setattr(compat, "_NOTED", set())
+    monkeypatch.setattr(module, compat.WHY_ATTR, None, raising=False)
+    kernel = _published_kernel(monkeypatch)
+
+    # Triton 2.0: the kernel stays (it is what would run on CUDA)
+    _fake_triton(monkeypatch, "2.0.0", _dot_2_0)
+    monkeypatch.setattr(module, compat.KERNEL_ATTR, kernel)
+    adapter = DNABERT2(tok, model.config)
+    adapter.bind(model)
+    assert getattr(module, compat.KERNEL_ATTR) is kernel and adapter.attention == "triton-flash"
+
+    # Triton 3.x: switched to the PyTorch attention, with the reason recorded and said once
+    _fake_triton(monkeypatch, "3.3.1", _dot_3)
+    adapter = DNABERT2(tok, model.config)
+    adapter.bind(model)
+    adapter.bind(model)
+    assert getattr(module, compat.KERNEL_ATTR) is None
+    assert adapter.attention == ("pytorch (its Triton flash-attention kernel needs Triton 2.0 "
+                                 "(tl.dot(..., trans_b=True)); Triton 3.3.1 has no trans_b)")
+    err = capsys.readouterr().err.splitlines()
+    note = ("note: BertForSequenceClassification: its Triton flash-attention kernel needs Triton 2.0 "
+            "(tl.dot(..., trans_b=True)); Triton 3.3.1 has no trans_b; using its PyTorch attention (same weights, slower)")
+    assert [line for line in err if line.startswith("note:")] == [note]
+    with torch.no_grad():
+        after = model(**enc).logits                     # the stand-in kernel would raise if it were called
+    torch.testing.assert_close(after, before)
+
+
 def test_caduceus_on_cpu_is_one_clear_error(tmp_path):
     import importlib.util
 
@@ -147,9 +245,35 @@ def test_caduceus_on_cpu_is_one_clear_error(tmp_path):
 
 # --- GPU only: run by `bash benchmarks/gpu_check.sh --families` on a CUDA machine; skipped elsewhere -------------
 
+def test_dnabert2_runs_in_fp16_through_the_harness_loader_on_gpu(tmp_path):
+    """On CUDA, DNABERT-2 loaded as the harness loads it runs in fp16, whichever attention path the installed
+    Triton allows (its Triton kernel, or its PyTorch attention where that kernel cannot compile), padding masked."""
+    import torch
+    import transformers
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA (GPU check)")
+    from benchmark.models.families import DNABERT2
+    from benchmark.models.registry import from_pretrained
+
+    model_dir = build_family("dnabert2", tmp_path / "d2", code_dir("dnabert2"))
+    model = from_pretrained(transformers.AutoModelForSequenceClassification, str(model_dir), trust_remote_code=True)
+    tok = transformers.AutoTokenizer.from_pretrained(model_dir)
+    adapter = DNABERT2(tok, model.config)
+    adapter.bind(model)
+    print(f"DNABERT-2 attention on this device: {adapter.attention}")
+    model = model.to("cuda", dtype=torch.float16).eval()
+    with torch.no_grad():
+        batch = model(**tok(["ACGTAGCTAGCTAGCATCGATCGACTAGC", "ACGTAGC"], padding=True,
+                            return_tensors="pt").to("cuda")).logits.float()
+        alone = model(**tok(["ACGTAGC"], return_tensors="pt").to("cuda")).logits.float()
+    assert torch.isfinite(batch).all()
+    torch.testing.assert_close(batch[1:], alone, atol=2e-2, rtol=2e-2)
+
+
 def test_dnabert2_triton_flash_path_matches_its_pytorch_fallback_on_gpu(tmp_path):
-    """On CUDA with Triton, `bert_layers.py` takes its Triton flash-attention path (with ALiBi); the same weights
-    through its PyTorch fallback give the same logits (fp16 tolerance), padded or not."""
+    """On CUDA with a Triton its kernel compiles with (2.0), `bert_layers.py` takes its Triton flash-attention
+    path (with ALiBi); the same weights through its PyTorch fallback give the same logits, padded or not."""
     import importlib.util
 
     import torch
@@ -157,11 +281,14 @@ def test_dnabert2_triton_flash_path_matches_its_pytorch_fallback_on_gpu(tmp_path
 
     if not (torch.cuda.is_available() and importlib.util.find_spec("triton") is not None):
         pytest.skip("needs CUDA + Triton (GPU check)")
+    from benchmark.models.compat import KERNEL_ATTR, WHY_ATTR
     from benchmark.models.registry import from_pretrained
 
     model_dir = build_family("dnabert2", tmp_path / "d2", code_dir("dnabert2"))
     model = from_pretrained(transformers.AutoModelForSequenceClassification, str(model_dir), trust_remote_code=True)
-    module = __import__(type(model).__module__, fromlist=["flash_attn_qkvpacked_func"])
+    module = __import__(type(model).__module__, fromlist=[KERNEL_ATTR])
+    if getattr(module, WHY_ATTR, None):
+        pytest.skip(f"the published kernel cannot run here: {getattr(module, WHY_ATTR)}")
     assert module.flash_attn_qkvpacked_func is not None        # the Triton path is what runs here
     tok = transformers.AutoTokenizer.from_pretrained(model_dir)
     enc = tok(["ACGTAGCTAGCTAGCATCGATCGACTAGC", "ACGTAGC"], padding=True, return_tensors="pt").to("cuda")

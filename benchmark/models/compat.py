@@ -6,6 +6,12 @@ Found by running the families' real code (tests/test_families_real.py):
   `get_head_mask` on the model: without them it cannot load, then cannot run a forward pass;
 - DNABERT-2's `bert_layers.py` reads `config.is_decoder`, which its `BertConfig` no longer gets.
 
+And what newer Triton removed: DNABERT-2's `flash_attn_triton.py` calls `tl.dot(q, k, trans_b=True)`,
+which only Triton 2.0 accepts. With the Triton that current torch ships (3.x), its first forward pass on
+CUDA fails to compile ("dot() got an unexpected keyword argument 'trans_b'"; MAGICS-LAB/DNABERT_2
+issues #57, #70, where the maintainer's advice is to uninstall Triton). `stale_triton_kernel` finds that
+case before anything runs, and `use_pytorch_attention` sends the model to its own PyTorch attention.
+
 `restore_legacy_helpers()` puts 4.x-equivalent helpers back where that code looks for them, and
 `legacy_config(config)` gives a config the 4.x attribute defaults it lacks — each only when missing:
 nothing that transformers still defines is replaced. `real_init_for_remote_code()` builds remote-code
@@ -14,6 +20,8 @@ DNABERT-2 and corrupts GENA-LM).
 """
 from __future__ import annotations
 
+import inspect
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -195,3 +203,71 @@ def real_init_for_remote_code() -> Iterator[None]:
     finally:
         PreTrainedModel.get_init_context = original
         PreTrainedModel._move_missing_keys_from_meta_to_device = move
+
+
+KERNEL_ATTR = "flash_attn_qkvpacked_func"
+"""The module global through which DNABERT-2's `bert_layers.py` calls its Triton kernel (None: PyTorch attention)."""
+
+
+WHY_ATTR = "_phenoseq_pytorch_attention_why"
+"""Set on a module whose kernel `use_pytorch_attention` cleared: why (so later loads report it too)."""
+_NOTED: set[str] = set()
+
+
+def kernel_modules(model: nn.Module) -> list[Any]:
+    """The remote-code modules of `model`'s layers that define the Triton kernel global (set or cleared)."""
+    names = {type(m).__module__ for m in model.modules()}
+    return [sys.modules[n] for n in sorted(names) if n in sys.modules and hasattr(sys.modules[n], KERNEL_ATTR)]
+
+
+def stale_triton_kernel(kernel: Any, triton_language: Any = None) -> str | None:
+    """Why `kernel` (a Triton flash-attention entry point) cannot compile with the installed Triton, or None.
+
+    The kernel's module source uses `tl.dot(..., trans_b=True)` (Triton 2.0) while the installed
+    `triton.language.dot` has no `trans_b` parameter (Triton >= 2.1). `triton_language` stands in for
+    `triton.language` (tests).
+    """
+    source_module = sys.modules.get(getattr(kernel, "__module__", ""), None)
+    try:
+        source = inspect.getsource(source_module) if source_module is not None else ""
+    except (OSError, TypeError):
+        return None
+    if "trans_b=" not in source:
+        return None
+    tl = triton_language
+    if tl is None:
+        try:
+            import triton.language as tl
+        except Exception:  # the kernel imported Triton, which now fails: it cannot run either
+            return "Triton cannot be imported"
+    try:
+        params = inspect.signature(tl.dot).parameters
+    except (TypeError, ValueError):
+        return None
+    if "trans_b" in params:
+        return None
+    version = getattr(sys.modules.get(str(getattr(tl, "__name__", "")).split(".")[0]), "__version__", "?")
+    return f"its Triton flash-attention kernel needs Triton 2.0 (tl.dot(..., trans_b=True)); Triton {version} has no trans_b"
+
+
+def use_pytorch_attention(model: nn.Module, triton_language: Any = None) -> str | None:
+    """Send `model` to its PyTorch attention where its Triton kernel cannot compile here; returns why, or None.
+
+    Only the module global is cleared (`bert_layers.flash_attn_qkvpacked_func = None`, the very switch the
+    published code uses when Triton is missing), so the weights and the math are the model's own. Says
+    so once per process on stderr.
+    """
+    why = None
+    for module in kernel_modules(model):
+        kernel = getattr(module, KERNEL_ATTR)
+        reason = stale_triton_kernel(kernel, triton_language) if kernel is not None else None
+        if reason:
+            setattr(module, KERNEL_ATTR, None)
+            setattr(module, WHY_ATTR, reason)
+        if why is None and getattr(module, KERNEL_ATTR) is None:
+            why = getattr(module, WHY_ATTR, None)
+    if why and why not in _NOTED:
+        _NOTED.add(why)
+        print(f"note: {type(model).__name__}: {why}; using its PyTorch attention (same weights, slower)",
+              file=sys.stderr)
+    return why

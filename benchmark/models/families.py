@@ -19,10 +19,26 @@ class DNABERT2(Adapter):
     needs_remote_code = True
     pooling = "cls"
 
+    attention: str | None = None
+    """The attention path in use once bound: `triton-flash`, `pytorch`, or `pytorch (why)`."""
+
     @classmethod
     def matches(cls, config: Any, tokenizer: Any) -> bool:
         name = str(getattr(config, "_name_or_path", "") or getattr(config, "name_or_path", "")).lower()
         return "bert_layers" in _auto_map_text(config) or "dnabert-2" in name or "dnabert2" in name
+
+    def bind(self, model: Any) -> None:
+        """As `Adapter.bind`; and where the published Triton kernel cannot compile (Triton >= 2.1), its PyTorch attention."""
+        from benchmark.models.compat import (
+            KERNEL_ATTR,
+            kernel_modules,
+            use_pytorch_attention,
+        )
+
+        super().bind(model)
+        why = use_pytorch_attention(model)
+        flash = any(getattr(m, KERNEL_ATTR) is not None for m in kernel_modules(model))
+        self.attention = "triton-flash" if flash else (f"pytorch ({why})" if why else "pytorch")
 
 
 class GENALM(Adapter):

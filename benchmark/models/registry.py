@@ -187,13 +187,16 @@ def build_model(spec: ModelSpec, num_labels: int, label_names: list[str] | None 
 
 def from_pretrained(auto: Any, source: str, **kwargs: Any) -> Any:
     """`auto.from_pretrained(source, ...)`; remote code is built for real, not on the meta device
-    (see `benchmark.models.compat.real_init_for_remote_code`)."""
-    from benchmark.models.compat import real_init_for_remote_code
+    (see `benchmark.models.compat.real_init_for_remote_code`), and a Triton kernel that cannot compile
+    with the installed Triton is switched off for the code's own PyTorch path (`use_pytorch_attention`)."""
+    from benchmark.models.compat import real_init_for_remote_code, use_pytorch_attention
 
     if not kwargs.get("trust_remote_code"):
         return auto.from_pretrained(source, **kwargs)
     with real_init_for_remote_code():
-        return auto.from_pretrained(source, **kwargs)
+        model = auto.from_pretrained(source, **kwargs)
+    use_pytorch_attention(model)
+    return model
 
 
 def count_parameters(model: Any) -> int:
