@@ -12,8 +12,13 @@ checks the containment guarantee on a sample with an exhaustive, independent sea
 (`tests/containment_oracle.py`: every sequence's q-gram count against the sample, Biopython
 alignment of each pair the q-gram lemma cannot rule out).
 
-    nice python benchmarks/build_scale.py --scale 0.01 0.03 0.1 --out docs/scale.json
+    nice python benchmarks/build_scale.py --scale 0.01 0.03 0.1 --out docs/scale.jsonl
 
+`--kernel-only` times the grouping kernel alone on the rows such a build extracts;
+`--world clans` replaces the 50 families that grow with f by f / 0.01 independent 50-family
+worlds (the number of families grows, their sizes do not); `--near-only` only counts the
+world's near pairs from its truth (`near_pairs`: same-family copies overlapping over >= 80 %
+of the shorter, by summed divergence), the pairs any exact grouping has to tell apart.
 Run it under `nice` on a shared machine and say so when reporting.
 """
 from __future__ import annotations
@@ -35,6 +40,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 COPIES_F1 = 500_000
 FAMILIES = 50
+CLAN_SCALE = 0.01
+"""Scale of one clan in the `--world clans` variant (50 families, ~5,000 copies)."""
 GC = 0.41
 
 
@@ -63,8 +70,30 @@ def copy_lengths(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.clip(np.round(rng.lognormal(np.log(500), 0.55, n)), 160, 10_000).astype(np.int64)
 
 
-def make_items(rng: np.random.Generator, scale: float) -> tuple[int, list[tuple[np.ndarray, str, str, int, float]]]:
-    """The repeat copies (label herv) and length-matched background sequences of scale factor `scale`."""
+def make_items(rng: np.random.Generator, scale: float,
+               clans: bool = False) -> tuple[int, list[tuple[np.ndarray, str, str, int, float]]]:
+    """The repeat copies (label herv) and length-matched background sequences of scale factor `scale`.
+
+    `clans`: instead of 50 families growing with f, round(f / 0.01) independent "clans" of 50 families,
+    each the size of the f = 0.01 world (family sizes stay fixed; the number of families grows with f).
+    """
+    if clans:
+        n_clans = max(1, int(round(scale / CLAN_SCALE)))
+        n_copies, items = 0, []
+        for clan in range(n_clans):
+            c, fam_items = _family_items(rng, CLAN_SCALE, prefix=f"c{clan}")
+            n_copies += c
+            items += fam_items
+    else:
+        n_copies, items = _family_items(rng, scale)
+    for length in copy_lengths(rng, len(items)):
+        items.append((_random(rng, int(length)), "background", "-", -1, 0.0))
+    return n_copies, items
+
+
+def _family_items(rng: np.random.Generator, scale: float,
+                  prefix: str = "") -> tuple[int, list[tuple[np.ndarray, str, str, int, float]]]:
+    """The copies of 50 families at scale `scale` (family ids `<prefix>fam<i>`)."""
     # the families (divergence, consensus) are drawn first, so every scale has the same 50 families
     divergence = rng.uniform(0.01, 0.30, FAMILIES)
     consensus_len = np.round(np.exp(rng.uniform(np.log(1_000), np.log(10_000), FAMILIES))).astype(int)
@@ -78,19 +107,18 @@ def make_items(rng: np.random.Generator, scale: float) -> tuple[int, list[tuple[
         for length in lengths:
             start = int(rng.integers(0, len(cons) - length + 1))
             d = float(np.clip(divergence[fam] * rng.uniform(0.6, 1.4), 0.005, 0.35))
-            items.append((_mutate(rng, cons[start:start + length], d), "herv", f"fam{fam}", start, d))
-    for length in copy_lengths(rng, len(items)):
-        items.append((_random(rng, int(length)), "background", "-", -1, 0.0))
+            items.append((_mutate(rng, cons[start:start + length], d), "herv", f"{prefix}fam{fam}", start, d))
     return n_copies, items
 
 
-def world_codes(scale: float, seed: int = 7) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, float]]]:
+def world_codes(scale: float, seed: int = 7,
+                clans: bool = False) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, float]]]:
     """(codes, offsets, truth) of the rows an `intervals` build of `generate(scale)` extracts, in genome order.
 
     truth: (family or "-", consensus start, divergence) per row.
     """
     rng = np.random.default_rng(seed)
-    _, items = make_items(rng, scale)
+    _, items = make_items(rng, scale, clans)
     order = rng.permutation(len(items))
     seqs = [items[i][0] for i in order]
     offs = np.zeros(len(seqs) + 1, dtype=np.int64)
@@ -98,10 +126,10 @@ def world_codes(scale: float, seed: int = 7) -> tuple[np.ndarray, np.ndarray, li
     return np.concatenate(seqs), offs, [items[i][2:] for i in order]
 
 
-def generate(scale: float, out: Path, seed: int = 7) -> dict:
+def generate(scale: float, out: Path, seed: int = 7, clans: bool = False) -> dict:
     """Write genome.fa + labels.bed (+ truth.tsv) for scale factor `scale`; return counts."""
     rng = np.random.default_rng(seed)
-    n_copies, items = make_items(rng, scale)
+    n_copies, items = make_items(rng, scale, clans)
     order = rng.permutation(len(items))
     total = sum(len(it[0]) for it in items)
     n_chroms = 24
@@ -143,6 +171,54 @@ def generate(scale: float, out: Path, seed: int = 7) -> dict:
     (out / "truth.tsv").write_text("chrom\tstart\tend\tstrand\tlabel\tfamily\tconsensus_start\tdivergence\n"
                                    + "".join(truth))
     return {"copies": n_copies, "background": n_copies, "sequence_bp": int(total), "chromosomes": chrom_i}
+
+
+NEAR_DELTAS = (0.05, 0.10, 0.15, 0.20)
+"""Summed copy divergences (d_x + d_y, the expected pairwise divergence) at which `near_pairs` counts pairs."""
+
+
+def near_pairs(truth: list[tuple[str, int, float]], lengths: np.ndarray, coverage: float = 0.8) -> dict:
+    """Pairs of the world that are close by construction, counted from its truth (not from any search).
+
+    Two copies of one family whose consensus intervals overlap over >= `coverage` of the shorter
+    copy are expected to align there at ~1 - (d_x + d_y) identity (d: each copy's divergence from
+    the consensus). Returned: how many such pairs there are overall (`overlapping`) and with
+    d_x + d_y <= delta for each delta of `NEAR_DELTAS`. Copy lengths are the rows' lengths (the
+    consensus fragment's, give or take the copy's indels).
+    """
+    fams: dict[str, int] = {}
+    fam = np.array([fams.setdefault(t[0], len(fams)) if t[0] != "-" else -1 for t in truth], np.int64)
+    start = np.array([t[1] for t in truth], np.int64)
+    div = np.array([t[2] for t in truth], np.float64)
+    keep = fam >= 0
+    order = np.lexsort((start[keep], fam[keep]))
+    counts = _near_counts(fam[keep][order], start[keep][order], np.asarray(lengths, np.int64)[keep][order],
+                          div[keep][order], float(coverage), np.array(NEAR_DELTAS))
+    return {"overlapping": int(counts[0]), **{f"d_sum_le_{d:.2f}": int(c) for d, c in zip(NEAR_DELTAS, counts[1:])}}
+
+
+def _near_counts(fam, start, length, div, coverage, deltas):
+    import numba
+
+    @numba.njit(cache=False)
+    def run(fam, start, length, div, coverage, deltas):
+        out = np.zeros(len(deltas) + 1, np.int64)
+        n = len(fam)
+        for i in range(n):
+            end_i = start[i] + length[i]
+            j = i + 1
+            while j < n and fam[j] == fam[i] and start[j] < end_i:
+                ov = min(end_i, start[j] + length[j]) - start[j]
+                if ov >= coverage * min(length[i], length[j]) - 1e-9:
+                    out[0] += 1
+                    s = div[i] + div[j]
+                    for t in range(len(deltas)):
+                        if s <= deltas[t] + 1e-12:
+                            out[t + 1] += 1
+                j += 1
+        return out
+
+    return run(fam, start, length, div, coverage, deltas)
 
 
 class PeakRSS:
@@ -230,7 +306,8 @@ def _capture_profile() -> dict:
     original = getattr(containment.group_codes, "__wrapped__", containment.group_codes)
 
     def profiled(*a, **kw):
-        kw.setdefault("profile", profile)
+        if kw.get("profile") is None:  # `containment_groups` passes profile=None explicitly
+            kw["profile"] = profile
         return original(*a, **kw)
 
     profiled.__wrapped__ = original
@@ -265,7 +342,7 @@ def sample_check(path: Path, n_sample: int, seed: int = 0) -> dict:
             "check_seconds": round(time.perf_counter() - t0, 1)}
 
 
-def kernel_run(scale: float, threads: int, n_sample: int) -> dict:
+def kernel_run(scale: float, threads: int, n_sample: int, clans: bool = False) -> dict:
     """The grouping kernel alone (`group_codes`) on the rows of `generate(scale)` (`world_codes`), no build around it.
 
     Records wall, CPU (this process, all threads) and peak RSS of the grouping, then the same exhaustive
@@ -274,8 +351,9 @@ def kernel_run(scale: float, threads: int, n_sample: int) -> dict:
     from loaders.build.containment import group_codes
 
     t0 = time.perf_counter()
-    codes, offs, _ = world_codes(scale)
+    codes, offs, truth = world_codes(scale, clans=clans)
     gen_s = time.perf_counter() - t0
+    near = near_pairs(truth, np.diff(offs))
     stats: dict = {}
     load_start = os.getloadavg()[0]
     with PeakRSS() as mem:
@@ -285,7 +363,8 @@ def kernel_run(scale: float, threads: int, n_sample: int) -> dict:
         labels = group_codes(codes, offs, threads=threads, stats=stats, profile=stats)
         wall, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
         peak = mem.peak
-    res = {"mode": "grouping kernel only", "scale": scale, "threads": threads, "generate_seconds": round(gen_s, 1),
+    res = {"mode": "grouping kernel only", "world": "clans" if clans else "families", "scale": scale, "threads": threads,
+           "generate_seconds": round(gen_s, 1), "near_pairs": near,
            "rows": int(len(offs) - 1), "sequence_bp": int(offs[-1]), "grouping_wall_seconds": round(wall, 1),
            "grouping_cpu_seconds": round(cpu, 1), "peak_rss_gb": round(peak / 2**30, 2),
            "rss_before_grouping_gb": round(base / 2**30, 2), "groups": int(len(np.unique(labels))),
@@ -315,23 +394,34 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=None, help="append results (JSON lines) here")
     ap.add_argument("--kernel-only", action="store_true", help="time the grouping kernel alone (no genome, no build)")
+    ap.add_argument("--near-only", action="store_true",
+                    help="only count the world's near pairs from its truth (`near_pairs`), no grouping")
+    ap.add_argument("--world", choices=("families", "clans"), default="families",
+                    help="families: the issue's 50 families growing with f; clans: f/0.01 independent 50-family worlds")
     args = ap.parse_args()
     from loaders.build.containment import threads_default
 
     threads = args.threads or threads_default()
     for scale in args.scale:
+        if args.near_only:
+            t0 = time.perf_counter()
+            _, offs, truth = world_codes(scale, clans=args.world == "clans")
+            _emit({"mode": "near pairs only", "world": args.world, "scale": scale, "rows": int(len(offs) - 1),
+                   "near_pairs": near_pairs(truth, np.diff(offs)), "seconds": round(time.perf_counter() - t0, 1)},
+                  args.out)
+            continue
         if args.kernel_only:
-            _emit(kernel_run(scale, threads, args.sample), args.out)
+            _emit(kernel_run(scale, threads, args.sample, args.world == "clans"), args.out)
             continue
         with tempfile.TemporaryDirectory(dir=args.work, prefix=f"scale-{scale}-") as tmp:
             work = Path(tmp)
             load_start = os.getloadavg()[0]
             t0 = time.perf_counter()
-            counts = generate(scale, work / "input")
+            counts = generate(scale, work / "input", clans=args.world == "clans")
             gen_s = time.perf_counter() - t0
             res = timed_build(work / "input" / "genome.fa", work / "input" / "labels.bed", work / "cache", threads)
             info = json.loads((Path(res["path"]) / "build.json").read_text())
-            res.update(scale=scale, threads=threads, generate_seconds=round(gen_s, 1), **counts,
+            res.update(world=args.world, scale=scale, threads=threads, generate_seconds=round(gen_s, 1), **counts,
                        rows=info["stats"]["rows"], groups=info["stats"]["clusters"],
                        multi_member_groups=info["stats"]["multi_member_clusters"],
                        grouping_stats=info["stats"].get("grouping", {}),

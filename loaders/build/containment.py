@@ -38,8 +38,9 @@ cannot be linked:
    5-10 % apart that the seed counts cannot, for a fraction of the alignment's cost.
 Pairs already in one group are never re-examined (union-find), which keeps families of
 near-identical copies linear instead of quadratic. Pairs within a family that are *not* linked
-(copies 5-30 % apart sharing seeds) are each examined once: that work grows as n^2
-(docs/scale.md).
+(copies 5-15 % apart sharing seeds) are each examined once: beyond the O(n log n) index and scans,
+the work grows with the number of such near pairs, i.e. as n when families grow in number and as
+n^2 when they grow in size (docs/scale.md, measured both ways).
 
 Parallel and deterministic
 --------------------------
