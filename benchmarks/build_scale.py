@@ -16,9 +16,11 @@ alignment of each pair the q-gram lemma cannot rule out).
 
 `--kernel-only` times the grouping kernel alone on the rows such a build extracts;
 `--world clans` replaces the 50 families that grow with f by f / 0.01 independent 50-family
-worlds (the number of families grows, their sizes do not); `--near-only` only counts the
+worlds (the number of families grows, their sizes do not), `--world replicas` by f / 0.01 clans
+that share one set of family parameters (so each holds about as many near pairs); `--near-only` only counts the
 world's near pairs from its truth (`near_pairs`: same-family copies overlapping over >= 80 %
-of the shorter, by summed divergence), the pairs any exact grouping has to tell apart.
+of the shorter, by summed divergence), the pairs any exact grouping has to tell apart; `--halves`
+times the kernel on the repeat copies alone, then on the random background alone.
 Run it under `nice` on a shared machine and say so when reporting.
 """
 from __future__ import annotations
@@ -41,7 +43,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 COPIES_F1 = 500_000
 FAMILIES = 50
 CLAN_SCALE = 0.01
-"""Scale of one clan in the `--world clans` variant (50 families, ~5,000 copies)."""
+"""Scale of one clan in the `clans` and `replicas` worlds (50 families, ~5,000 copies)."""
+WORLDS = ("families", "clans", "replicas")
 GC = 0.41
 
 
@@ -71,36 +74,48 @@ def copy_lengths(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def make_items(rng: np.random.Generator, scale: float,
-               clans: bool = False) -> tuple[int, list[tuple[np.ndarray, str, str, int, float]]]:
+               world: str = "families") -> tuple[int, list[tuple[np.ndarray, str, str, int, float]]]:
     """The repeat copies (label herv) and length-matched background sequences of scale factor `scale`.
 
-    `clans`: instead of 50 families growing with f, round(f / 0.01) independent "clans" of 50 families,
-    each the size of the f = 0.01 world (family sizes stay fixed; the number of families grows with f).
+    `world` (one of `WORLDS`): `families`, the issue's 50 families growing with f; `clans`,
+    round(f / 0.01) independent "clans" of 50 families, each the size of the f = 0.01 world (family
+    sizes stay fixed; the number of families grows with f); `replicas`, clans that all share the
+    first clan's family parameters (divergences, consensus lengths, family sizes), with new
+    consensus sequences and copies, so that every clan holds about as many near pairs.
     """
-    if clans:
-        n_clans = max(1, int(round(scale / CLAN_SCALE)))
-        n_copies, items = 0, []
-        for clan in range(n_clans):
-            c, fam_items = _family_items(rng, CLAN_SCALE, prefix=f"c{clan}")
+    if world not in WORLDS:
+        raise ValueError(f"world must be one of {', '.join(WORLDS)}; got {world!r}")
+    if world == "families":
+        n_copies, items, _ = _family_items(rng, scale)
+    else:
+        n_copies, items, params = 0, [], None
+        for clan in range(max(1, int(round(scale / CLAN_SCALE)))):
+            c, fam_items, drawn = _family_items(rng, CLAN_SCALE, prefix=f"c{clan}", params=params)
+            if world == "replicas":
+                params = drawn
             n_copies += c
             items += fam_items
-    else:
-        n_copies, items = _family_items(rng, scale)
     for length in copy_lengths(rng, len(items)):
         items.append((_random(rng, int(length)), "background", "-", -1, 0.0))
     return n_copies, items
 
 
-def _family_items(rng: np.random.Generator, scale: float,
-                  prefix: str = "") -> tuple[int, list[tuple[np.ndarray, str, str, int, float]]]:
-    """The copies of 50 families at scale `scale` (family ids `<prefix>fam<i>`)."""
-    # the families (divergence, consensus) are drawn first, so every scale has the same 50 families
-    divergence = rng.uniform(0.01, 0.30, FAMILIES)
-    consensus_len = np.round(np.exp(rng.uniform(np.log(1_000), np.log(10_000), FAMILIES))).astype(int)
-    consensi = [_random(rng, int(n)) for n in consensus_len]
-    n_copies = max(FAMILIES, int(round(COPIES_F1 * scale)))
-    weights = 1 / np.arange(1, FAMILIES + 1) ** 0.8
-    sizes = rng.multinomial(n_copies, weights / weights.sum())
+def _family_items(rng: np.random.Generator, scale: float, prefix: str = "",
+                  params: tuple | None = None) -> tuple[int, list[tuple[np.ndarray, str, str, int, float]], tuple]:
+    """The copies of 50 families at scale `scale` (family ids `<prefix>fam<i>`), and their parameters
+    (divergence, consensus length, copies per family): drawn, or `params` reused (new consensi, new copies)."""
+    if params is None:
+        # the families (divergence, consensus) are drawn first, so every scale has the same 50 families
+        divergence = rng.uniform(0.01, 0.30, FAMILIES)
+        consensus_len = np.round(np.exp(rng.uniform(np.log(1_000), np.log(10_000), FAMILIES))).astype(int)
+        consensi = [_random(rng, int(n)) for n in consensus_len]
+        n_copies = max(FAMILIES, int(round(COPIES_F1 * scale)))
+        weights = 1 / np.arange(1, FAMILIES + 1) ** 0.8
+        sizes = rng.multinomial(n_copies, weights / weights.sum())
+    else:
+        divergence, consensus_len, sizes = params
+        consensi = [_random(rng, int(n)) for n in consensus_len]
+        n_copies = int(sizes.sum())
     items: list[tuple[np.ndarray, str, str, int, float]] = []
     for fam, (size, cons) in enumerate(zip(sizes, consensi)):
         lengths = np.minimum(copy_lengths(rng, int(size)), len(cons))
@@ -108,17 +123,17 @@ def _family_items(rng: np.random.Generator, scale: float,
             start = int(rng.integers(0, len(cons) - length + 1))
             d = float(np.clip(divergence[fam] * rng.uniform(0.6, 1.4), 0.005, 0.35))
             items.append((_mutate(rng, cons[start:start + length], d), "herv", f"{prefix}fam{fam}", start, d))
-    return n_copies, items
+    return n_copies, items, (divergence, consensus_len, sizes)
 
 
 def world_codes(scale: float, seed: int = 7,
-                clans: bool = False) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, float]]]:
+                world: str = "families") -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, float]]]:
     """(codes, offsets, truth) of the rows an `intervals` build of `generate(scale)` extracts, in genome order.
 
     truth: (family or "-", consensus start, divergence) per row.
     """
     rng = np.random.default_rng(seed)
-    _, items = make_items(rng, scale, clans)
+    _, items = make_items(rng, scale, world)
     order = rng.permutation(len(items))
     seqs = [items[i][0] for i in order]
     offs = np.zeros(len(seqs) + 1, dtype=np.int64)
@@ -126,10 +141,10 @@ def world_codes(scale: float, seed: int = 7,
     return np.concatenate(seqs), offs, [items[i][2:] for i in order]
 
 
-def generate(scale: float, out: Path, seed: int = 7, clans: bool = False) -> dict:
+def generate(scale: float, out: Path, seed: int = 7, world: str = "families") -> dict:
     """Write genome.fa + labels.bed (+ truth.tsv) for scale factor `scale`; return counts."""
     rng = np.random.default_rng(seed)
-    n_copies, items = make_items(rng, scale, clans)
+    n_copies, items = make_items(rng, scale, world)
     order = rng.permutation(len(items))
     total = sum(len(it[0]) for it in items)
     n_chroms = 24
@@ -342,7 +357,7 @@ def sample_check(path: Path, n_sample: int, seed: int = 0) -> dict:
             "check_seconds": round(time.perf_counter() - t0, 1)}
 
 
-def kernel_run(scale: float, threads: int, n_sample: int, clans: bool = False) -> dict:
+def kernel_run(scale: float, threads: int, n_sample: int, world: str = "families") -> dict:
     """The grouping kernel alone (`group_codes`) on the rows of `generate(scale)` (`world_codes`), no build around it.
 
     Records wall, CPU (this process, all threads) and peak RSS of the grouping, then the same exhaustive
@@ -351,7 +366,7 @@ def kernel_run(scale: float, threads: int, n_sample: int, clans: bool = False) -
     from loaders.build.containment import group_codes
 
     t0 = time.perf_counter()
-    codes, offs, truth = world_codes(scale, clans=clans)
+    codes, offs, truth = world_codes(scale, world=world)
     gen_s = time.perf_counter() - t0
     near = near_pairs(truth, np.diff(offs))
     stats: dict = {}
@@ -363,7 +378,7 @@ def kernel_run(scale: float, threads: int, n_sample: int, clans: bool = False) -
         labels = group_codes(codes, offs, threads=threads, stats=stats, profile=stats)
         wall, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
         peak = mem.peak
-    res = {"mode": "grouping kernel only", "world": "clans" if clans else "families", "scale": scale, "threads": threads,
+    res = {"mode": "grouping kernel only", "world": world, "scale": scale, "threads": threads,
            "generate_seconds": round(gen_s, 1), "near_pairs": near,
            "rows": int(len(offs) - 1), "sequence_bp": int(offs[-1]), "grouping_wall_seconds": round(wall, 1),
            "grouping_cpu_seconds": round(cpu, 1), "peak_rss_gb": round(peak / 2**30, 2),
@@ -386,6 +401,30 @@ def kernel_run(scale: float, threads: int, n_sample: int, clans: bool = False) -
     return res
 
 
+def halves_run(scale: float, threads: int, world: str = "families") -> list[dict]:
+    """The grouping kernel on the world's repeat copies alone, then on its background rows alone.
+
+    The background is random sequence: whatever the kernel examines there is chance seed collisions.
+    """
+    from loaders.build.containment import group_codes
+
+    codes, offs, truth = world_codes(scale, world=world)
+    is_copy = np.array([t[0] != "-" for t in truth])
+    out = []
+    for name, mask in (("copies only", is_copy), ("background only", ~is_copy)):
+        idx = np.flatnonzero(mask)
+        parts = [codes[offs[i]:offs[i + 1]] for i in idx]
+        sub_offs = np.zeros(len(idx) + 1, np.int64)
+        np.cumsum([len(x) for x in parts], out=sub_offs[1:])
+        stats: dict = {}
+        t0, c0 = time.perf_counter(), _cpu_seconds()
+        group_codes(np.concatenate(parts), sub_offs, threads=threads, stats=stats, profile=stats)
+        out.append({"mode": "grouping kernel, half of the rows", "world": world, "scale": scale, "subset": name,
+                    "rows": len(idx), "threads": threads, "grouping_wall_seconds": round(time.perf_counter() - t0, 1),
+                    "grouping_cpu_seconds": round(_cpu_seconds() - c0, 1), "grouping_stats": stats})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, nargs="+", default=[0.01])
@@ -394,30 +433,37 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=None, help="append results (JSON lines) here")
     ap.add_argument("--kernel-only", action="store_true", help="time the grouping kernel alone (no genome, no build)")
+    ap.add_argument("--halves", action="store_true",
+                    help="time the grouping kernel on the repeat copies alone, then on the background alone")
     ap.add_argument("--near-only", action="store_true",
                     help="only count the world's near pairs from its truth (`near_pairs`), no grouping")
-    ap.add_argument("--world", choices=("families", "clans"), default="families",
-                    help="families: the issue's 50 families growing with f; clans: f/0.01 independent 50-family worlds")
+    ap.add_argument("--world", choices=WORLDS, default="families",
+                    help="families: the issue's 50 families growing with f; clans: f/0.01 independent 50-family "
+                         "worlds; replicas: clans sharing the first one's family parameters (see make_items)")
     args = ap.parse_args()
     from loaders.build.containment import threads_default
 
     threads = args.threads or threads_default()
     for scale in args.scale:
+        if args.halves:
+            for res in halves_run(scale, threads, args.world):
+                _emit(res, args.out)
+            continue
         if args.near_only:
             t0 = time.perf_counter()
-            _, offs, truth = world_codes(scale, clans=args.world == "clans")
+            _, offs, truth = world_codes(scale, world=args.world)
             _emit({"mode": "near pairs only", "world": args.world, "scale": scale, "rows": int(len(offs) - 1),
                    "near_pairs": near_pairs(truth, np.diff(offs)), "seconds": round(time.perf_counter() - t0, 1)},
                   args.out)
             continue
         if args.kernel_only:
-            _emit(kernel_run(scale, threads, args.sample, args.world == "clans"), args.out)
+            _emit(kernel_run(scale, threads, args.sample, args.world), args.out)
             continue
         with tempfile.TemporaryDirectory(dir=args.work, prefix=f"scale-{scale}-") as tmp:
             work = Path(tmp)
             load_start = os.getloadavg()[0]
             t0 = time.perf_counter()
-            counts = generate(scale, work / "input", clans=args.world == "clans")
+            counts = generate(scale, work / "input", world=args.world)
             gen_s = time.perf_counter() - t0
             res = timed_build(work / "input" / "genome.fa", work / "input" / "labels.bed", work / "cache", threads)
             info = json.loads((Path(res["path"]) / "build.json").read_text())

@@ -1,7 +1,7 @@
 """Growth table of the grouping kernel from `build_scale.py --kernel-only` records (JSON lines).
 
 For each world (`families`: the issue's 50 families growing with f; `clans`: f / 0.01 independent
-50-family worlds), prints per scale the rows, the world's near pairs counted from its truth
+50-family worlds; `replicas`: clans sharing one set of family parameters), prints per scale the rows, the world's near pairs counted from its truth
 (same-family copies overlapping over >= 80 % of the shorter, summed divergence <= 0.10 / 0.15),
 the kernel's pairs examined, its search CPU seconds, and the local exponents
 log(y2 / y1) / log(n2 / n1) between consecutive scales, then a least-squares fit over all of them.

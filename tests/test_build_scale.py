@@ -28,8 +28,8 @@ def test_near_pairs_counts_same_family_overlapping_pairs_by_summed_divergence():
 
 
 def test_clans_world_grows_the_number_of_families_not_their_size():
-    n1, one = make_items(np.random.default_rng(7), 0.01, clans=True)
-    n3, three = make_items(np.random.default_rng(7), 0.03, clans=True)
+    n1, one = make_items(np.random.default_rng(7), 0.01, world="clans")
+    n3, three = make_items(np.random.default_rng(7), 0.03, world="clans")
     fams1 = {it[2] for it in one if it[1] == "herv"}
     fams3 = {it[2] for it in three if it[1] == "herv"}
     assert len(fams1) == 50 and len(fams3) == 150
@@ -42,6 +42,24 @@ def test_clans_world_grows_the_number_of_families_not_their_size():
     first = [it for it in three if it[2].startswith("c0fam")]
     assert len(first) == len(copies)
     assert all(np.array_equal(a[0], b[0]) and "c0" + a[2] == b[2] for a, b in zip(copies, first))
+
+
+def test_replicas_world_repeats_the_first_clans_family_parameters_with_new_sequences():
+    from collections import Counter
+
+    _, items = make_items(np.random.default_rng(7), 0.03, world="replicas")
+    copies = [it for it in items if it[1] == "herv"]
+    per_fam = Counter(it[2] for it in copies)
+    for fam in range(50):   # the same copies per family in every clan
+        assert per_fam[f"c0fam{fam}"] == per_fam[f"c1fam{fam}"] == per_fam[f"c2fam{fam}"]
+    # divergence drawn around the same family value: c1's copies of fam0 within 0.6-1.4x of c0's centre
+    d0 = [it[4] for it in copies if it[2] == "c0fam0"]
+    d1 = [it[4] for it in copies if it[2] == "c1fam0"]
+    centre = (min(d0) / 0.6 + max(d0) / 1.4) / 2
+    assert all(0.6 * centre * 0.95 <= d <= 1.4 * centre * 1.05 for d in d1)
+    # but new sequences: no copy of clan 1 equals a copy of clan 0
+    first = {it[0].tobytes() for it in copies if it[2].startswith("c0")}
+    assert not any(it[0].tobytes() in first for it in copies if it[2].startswith("c1"))
 
 
 def test_growth_table_takes_near_pairs_from_a_near_only_record_of_the_same_world_and_scale():
