@@ -157,19 +157,27 @@ def _fake_triton(monkeypatch, version: str, dot) -> object:
 
 
 def _published_kernel(monkeypatch):
-    """A stand-in entry point whose module source is DNABERT-2's published `flash_attn_triton.py` (read, not run)."""
+    """A stand-in entry point shaped like the published one, `FlashAttnQKVPackedFunc.apply` (a method bound to an
+    autograd Function, so its own `__module__` is torch's), its class from DNABERT-2's published
+    `flash_attn_triton.py` (read, not run)."""
     import sys
     import types
+
+    import torch
 
     source = types.ModuleType("phenoseq_test_dnabert2_flash_attn_triton")
     source.__file__ = str(code_dir("dnabert2") / "flash_attn_triton.py")
     monkeypatch.setitem(sys.modules, source.__name__, source)
 
-    def flash_attn_qkvpacked_func(*args, **kwargs):
-        raise AssertionError("the Triton kernel must not run")
+    class FlashAttnQKVPackedFunc(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *args):
+            raise AssertionError("the Triton kernel must not run")
 
-    flash_attn_qkvpacked_func.__module__ = source.__name__
-    return flash_attn_qkvpacked_func
+    FlashAttnQKVPackedFunc.__module__ = source.__name__
+    kernel = FlashAttnQKVPackedFunc.apply
+    assert kernel.__module__ != source.__name__                # as with the real one: torch's own
+    return kernel
 
 
 def test_dnabert2_published_triton_kernel_is_recognised_as_triton_2_0_only(monkeypatch):
@@ -227,6 +235,75 @@ def test_dnabert2_uses_its_pytorch_attention_where_its_triton_kernel_cannot_comp
     with torch.no_grad():
         after = model(**enc).logits                     # the stand-in kernel would raise if it were called
     torch.testing.assert_close(after, before)
+
+
+def _compile_fwd_kernel_frontend(kernel_module) -> Exception | None:
+    """Run the installed Triton's frontend (AST -> IR, no GPU needed) on the published `_fwd_kernel`, as
+    DNABERT-2 launches it (ALiBi: a matrix bias); the exception it raises, or None if it compiled."""
+    import inspect
+
+    import triton
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+
+    fn = kernel_module._fwd_kernel
+    while not isinstance(fn, triton.runtime.jit.JITFunction):   # @triton.heuristics wrappers
+        fn = fn.fn
+    names = list(inspect.signature(fn.fn).parameters)
+    const = {"BIAS_TYPE": "matrix", "IS_CAUSAL": False, "BLOCK_HEADDIM": 64, "EVEN_M": True, "EVEN_N": True,
+             "EVEN_HEADDIM": True, "BLOCK_M": 128, "BLOCK_N": 128}
+    types = {"Q": "*fp16", "K": "*fp16", "V": "*fp16", "Bias": "*fp16", "Out": "*fp16", "Lse": "*fp32",
+             "TMP": "*fp32", "softmax_scale": "fp32"}
+    signature = {n: "constexpr" if n in const else types.get(n, "i32") for n in names}
+    try:
+        source = ASTSource(fn, signature, {(names.index(n),): v for n, v in const.items()})
+    except TypeError as exc:  # another Triton 3.x compile API
+        pytest.skip(f"this Triton's ASTSource differs: {exc}")
+    try:
+        triton.compile(source, target=GPUTarget("cuda", 90, 32))
+    except Exception as exc:  # noqa: BLE001 - whatever the compiler raises is the finding
+        return exc
+    return None
+
+
+def test_dnabert2_with_a_real_triton_installed_is_switched_to_pytorch_attention(tmp_path):
+    """With a real Triton >= 2.1 importable (`pip install triton`; the device's), the published kernel fails in
+    Triton's own frontend ("dot() got an unexpected keyword argument 'trans_b'"), and the harness loader
+    switches the model to its PyTorch attention, which runs (on CPU here: before the fix the model took the
+    Triton path as soon as Triton imported)."""
+    import importlib.util
+    import sys
+
+    import torch
+    import transformers
+
+    if importlib.util.find_spec("triton") is None:
+        pytest.skip("needs Triton installed (pip install triton; present on the GPU check)")
+    from benchmark.models.compat import KERNEL_ATTR, WHY_ATTR
+    from benchmark.models.registry import from_pretrained
+
+    model_dir = build_family("dnabert2", tmp_path / "d2", code_dir("dnabert2"))
+    model = from_pretrained(transformers.AutoModelForSequenceClassification, str(model_dir), trust_remote_code=True)
+    module = sys.modules[type(model).__module__]
+    kernel_module = sys.modules.get(module.__name__.rsplit(".", 1)[0] + ".flash_attn_triton")
+    if kernel_module is None:
+        pytest.skip("the published flash_attn_triton did not import with this Triton")
+    why = getattr(module, WHY_ATTR, None)
+    if why is None:
+        pytest.skip("this Triton accepts the published kernel (Triton 2.0): the GPU check compares both paths")
+    import triton
+
+    assert why.endswith(f"Triton {triton.__version__} has no trans_b")
+    assert getattr(module, KERNEL_ATTR) is None
+    error = _compile_fwd_kernel_frontend(kernel_module)
+    assert error is not None and "dot() got an unexpected keyword argument 'trans_b'" in str(error)
+    tok = transformers.AutoTokenizer.from_pretrained(model_dir)
+    model.eval()
+    with torch.no_grad():
+        batch = model(**tok(["ACGTAGCTAGCTAGCATCGATCGACTAGC", "ACGTAGC"], padding=True, return_tensors="pt")).logits
+        alone = model(**tok(["ACGTAGC"], return_tensors="pt")).logits
+    assert torch.isfinite(batch).all()
+    torch.testing.assert_close(batch[1:], alone, atol=1e-5, rtol=1e-4)
 
 
 def test_caduceus_on_cpu_is_one_clear_error(tmp_path):

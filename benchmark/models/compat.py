@@ -220,6 +220,24 @@ def kernel_modules(model: nn.Module) -> list[Any]:
     return [sys.modules[n] for n in sorted(names) if n in sys.modules and hasattr(sys.modules[n], KERNEL_ATTR)]
 
 
+def _kernel_sources(kernel: Any) -> list[str]:
+    """Source of the module(s) that define `kernel`. DNABERT-2's entry point is `FlashAttnQKVPackedFunc.apply`,
+    a method bound to an autograd Function: its own `__module__` is torch's, its class's is the kernel file."""
+    names = []
+    owner = getattr(kernel, "__self__", None)
+    if isinstance(owner, type):
+        names.append(owner.__module__)
+    names.append(getattr(kernel, "__module__", ""))
+    sources = []
+    for name in dict.fromkeys(names):
+        module = sys.modules.get(name or "")
+        try:
+            sources.append(inspect.getsource(module) if module is not None else "")
+        except (OSError, TypeError):
+            continue
+    return sources
+
+
 def stale_triton_kernel(kernel: Any, triton_language: Any = None) -> str | None:
     """Why `kernel` (a Triton flash-attention entry point) cannot compile with the installed Triton, or None.
 
@@ -227,12 +245,7 @@ def stale_triton_kernel(kernel: Any, triton_language: Any = None) -> str | None:
     `triton.language.dot` has no `trans_b` parameter (Triton >= 2.1). `triton_language` stands in for
     `triton.language` (tests).
     """
-    source_module = sys.modules.get(getattr(kernel, "__module__", ""), None)
-    try:
-        source = inspect.getsource(source_module) if source_module is not None else ""
-    except (OSError, TypeError):
-        return None
-    if "trans_b=" not in source:
+    if not any("trans_b=" in source for source in _kernel_sources(kernel)):
         return None
     tl = triton_language
     if tl is None:
