@@ -34,6 +34,7 @@ import threading
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,28 +213,24 @@ def near_pairs(truth: list[tuple[str, int, float]], lengths: np.ndarray, coverag
     return {"overlapping": int(counts[0]), **{f"d_sum_le_{d:.2f}": int(c) for d, c in zip(NEAR_DELTAS, counts[1:])}}
 
 
+@numba.njit(cache=False)
 def _near_counts(fam, start, length, div, coverage, deltas):
-    import numba
-
-    @numba.njit(cache=False)
-    def run(fam, start, length, div, coverage, deltas):
-        out = np.zeros(len(deltas) + 1, np.int64)
-        n = len(fam)
-        for i in range(n):
-            end_i = start[i] + length[i]
-            j = i + 1
-            while j < n and fam[j] == fam[i] and start[j] < end_i:
-                ov = min(end_i, start[j] + length[j]) - start[j]
-                if ov >= coverage * min(length[i], length[j]) - 1e-9:
-                    out[0] += 1
-                    s = div[i] + div[j]
-                    for t in range(len(deltas)):
-                        if s <= deltas[t] + 1e-12:
-                            out[t + 1] += 1
-                j += 1
-        return out
-
-    return run(fam, start, length, div, coverage, deltas)
+    """`near_pairs`' counts over copies sorted by (family, consensus start): [overlapping, per delta...]."""
+    out = np.zeros(len(deltas) + 1, np.int64)
+    n = len(fam)
+    for i in range(n):
+        end_i = start[i] + length[i]
+        j = i + 1
+        while j < n and fam[j] == fam[i] and start[j] < end_i:
+            ov = min(end_i, start[j] + length[j]) - start[j]
+            if ov >= coverage * min(length[i], length[j]) - 1e-9:
+                out[0] += 1
+                s = div[i] + div[j]
+                for t in range(len(deltas)):
+                    if s <= deltas[t] + 1e-12:
+                        out[t + 1] += 1
+            j += 1
+    return out
 
 
 class PeakRSS:

@@ -142,8 +142,8 @@ def _dot_3(input, other, acc=None, input_precision=None, allow_tf32=None, max_nu
     raise AssertionError("never compiled here")
 
 
-def _fake_triton(monkeypatch, version: str, dot) -> object:
-    """Install a `triton` package of that version whose `triton.language.dot` is `dot`; return `triton.language`."""
+def _fake_triton(monkeypatch, version: str, dot) -> None:
+    """Install a `triton` package of that version whose `triton.language.dot` is `dot`."""
     import sys
     import types
 
@@ -153,7 +153,6 @@ def _fake_triton(monkeypatch, version: str, dot) -> object:
     root.language = lang
     monkeypatch.setitem(sys.modules, "triton", root)
     monkeypatch.setitem(sys.modules, "triton.language", lang)
-    return lang
 
 
 def _published_kernel(monkeypatch):
@@ -185,8 +184,10 @@ def test_dnabert2_published_triton_kernel_is_recognised_as_triton_2_0_only(monke
     from benchmark.models.compat import stale_triton_kernel
 
     kernel = _published_kernel(monkeypatch)
-    assert stale_triton_kernel(kernel, _fake_triton(monkeypatch, "2.0.0", _dot_2_0)) is None
-    why = stale_triton_kernel(kernel, _fake_triton(monkeypatch, "3.3.1", _dot_3))
+    _fake_triton(monkeypatch, "2.0.0", _dot_2_0)
+    assert stale_triton_kernel(kernel) is None
+    _fake_triton(monkeypatch, "3.3.1", _dot_3)
+    why = stale_triton_kernel(kernel)
     assert why == ("its Triton flash-attention kernel needs Triton 2.0 (tl.dot(..., trans_b=True)); "
                    "Triton 3.3.1 has no trans_b")
 

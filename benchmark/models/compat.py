@@ -238,32 +238,30 @@ def _kernel_sources(kernel: Any) -> list[str]:
     return sources
 
 
-def stale_triton_kernel(kernel: Any, triton_language: Any = None) -> str | None:
+def stale_triton_kernel(kernel: Any) -> str | None:
     """Why `kernel` (a Triton flash-attention entry point) cannot compile with the installed Triton, or None.
 
     The kernel's module source uses `tl.dot(..., trans_b=True)` (Triton 2.0) while the installed
-    `triton.language.dot` has no `trans_b` parameter (Triton >= 2.1). `triton_language` stands in for
-    `triton.language` (tests).
+    `triton.language.dot` has no `trans_b` parameter (Triton >= 2.1).
     """
     if not any("trans_b=" in source for source in _kernel_sources(kernel)):
         return None
-    tl = triton_language
-    if tl is None:
-        try:
-            import triton.language as tl
-        except Exception:  # the kernel imported Triton, which now fails: it cannot run either
-            return "Triton cannot be imported"
+    try:
+        import triton
+        import triton.language as tl
+    except Exception:  # the kernel imported Triton, which now fails: it cannot run either
+        return "Triton cannot be imported"
     try:
         params = inspect.signature(tl.dot).parameters
     except (TypeError, ValueError):
         return None
     if "trans_b" in params:
         return None
-    version = getattr(sys.modules.get(str(getattr(tl, "__name__", "")).split(".")[0]), "__version__", "?")
+    version = getattr(triton, "__version__", "?")
     return f"its Triton flash-attention kernel needs Triton 2.0 (tl.dot(..., trans_b=True)); Triton {version} has no trans_b"
 
 
-def use_pytorch_attention(model: nn.Module, triton_language: Any = None) -> str | None:
+def use_pytorch_attention(model: nn.Module) -> str | None:
     """Send `model` to its PyTorch attention where its Triton kernel cannot compile here; returns why, or None.
 
     Only the module global is cleared (`bert_layers.flash_attn_qkvpacked_func = None`, the very switch the
@@ -273,7 +271,7 @@ def use_pytorch_attention(model: nn.Module, triton_language: Any = None) -> str 
     why = None
     for module in kernel_modules(model):
         kernel = getattr(module, KERNEL_ATTR)
-        reason = stale_triton_kernel(kernel, triton_language) if kernel is not None else None
+        reason = stale_triton_kernel(kernel) if kernel is not None else None
         if reason:
             setattr(module, KERNEL_ATTR, None)
             setattr(module, WHY_ATTR, reason)
