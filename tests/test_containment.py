@@ -70,6 +70,9 @@ def test_pigeonhole_bounds_hold_for_worst_case_spread_edits():
     plan = make_plan(np.array([150, 2000]), 0.95, 0.8, 10_000)
     b1, b2, run = bounds(2000, 0.95, 0.8, plan.k, plan.w, plan.q)
     assert run[150] == 16 and plan.k + plan.w - 1 <= 16
+    # the exact run a linking alignment must hold never passes 18 bases, at any length: the seed
+    # cannot grow with n (docs/scale.md, the random-collision term)
+    assert bounds(50_000, 0.95, 0.8, plan.k, plan.w, plan.q)[2][150:].max() == 18
     for length in (150, 400, 1000):
         x = rand(length)
         e = int(length * 0.05)  # substitutions only: 95 % identity over the full length
