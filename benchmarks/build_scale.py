@@ -20,7 +20,9 @@ worlds (the number of families grows, their sizes do not), `--world replicas` by
 that share one set of family parameters (so each holds about as many near pairs); `--near-only` only counts the
 world's near pairs from its truth (`near_pairs`: same-family copies overlapping over >= 80 %
 of the shorter, by summed divergence), the pairs any exact grouping has to tell apart; `--halves`
-times the kernel on the repeat copies alone, then on the random background alone.
+times the kernel on the repeat copies alone, then on the random background alone;
+`--sample-young N` (with `--kernel-only`) also runs the exhaustive check on N copies at <= 4 %
+divergence from their consensus, the rows with the most links (a random sample holds few).
 Run it under `nice` on a shared machine and say so when reporting.
 """
 from __future__ import annotations
@@ -354,11 +356,11 @@ def sample_check(path: Path, n_sample: int, seed: int = 0) -> dict:
             "check_seconds": round(time.perf_counter() - t0, 1)}
 
 
-def kernel_run(scale: float, threads: int, n_sample: int, world: str = "families") -> dict:
+def kernel_run(scale: float, threads: int, n_sample: int, world: str = "families", n_young: int = 0) -> dict:
     """The grouping kernel alone (`group_codes`) on the rows of `generate(scale)` (`world_codes`), no build around it.
 
     Records wall, CPU (this process, all threads) and peak RSS of the grouping, then the same exhaustive
-    sample check as a build run.
+    sample check as a build run (`n_sample` random rows), and the same on `n_young` young copies (`young_pick`).
     """
     from loaders.build.containment import group_codes
 
@@ -382,20 +384,38 @@ def kernel_run(scale: float, threads: int, n_sample: int, world: str = "families
            "rss_before_grouping_gb": round(base / 2**30, 2), "groups": int(len(np.unique(labels))),
            "grouping_stats": stats, "loadavg_1min_start": load_start, "loadavg_1min": os.getloadavg()[0],
            "cpus": os.cpu_count()}
-    if n_sample:
-        from containment_oracle import linked_pairs
-
+    if n_sample or n_young:
         acgt = np.frombuffer(b"ACGTN", dtype=np.uint8)
         seqs = [acgt[codes[offs[i]:offs[i + 1]]].tobytes().decode() for i in range(len(offs) - 1)]
-        pick = np.random.default_rng(0).choice(len(seqs), size=min(n_sample, len(seqs)), replace=False)
-        t0 = time.perf_counter()
-        pairs, flagged = linked_pairs([seqs[i] for i in pick], seqs)
-        found = [(int(pick[a]), int(b)) for a, b in pairs if pick[a] != b]
-        res["sample_check"] = {"sample": int(len(pick)), "pairs_flagged_by_qgram_lemma": int(flagged),
-                               "linked_pairs_found": len(found),
-                               "linked_pairs_split": int(sum(labels[a] != labels[b] for a, b in found)),
-                               "check_seconds": round(time.perf_counter() - t0, 1)}
+        if n_sample:
+            pick = np.random.default_rng(0).choice(len(seqs), size=min(n_sample, len(seqs)), replace=False)
+            res["sample_check"] = oracle_check(seqs, labels, pick)
+        if n_young:
+            res["young_sample_check"] = oracle_check(seqs, labels, young_pick(truth, n_young))
     return res
+
+
+def young_pick(truth: list[tuple[str, int, float]], n: int, max_div: float = 0.04, seed: int = 1) -> np.ndarray:
+    """n rows (seeded) among the repeat copies at <= max_div divergence from their family consensus.
+
+    Chosen from the world's truth, not from the grouping: these are the rows with the most links (copies of young
+    families), so the exhaustive check covers many linked pairs instead of the few a random sample holds.
+    """
+    idx = np.flatnonzero([fam != "-" and div <= max_div for fam, _, div in truth])
+    return np.sort(np.random.default_rng(seed).choice(idx, size=min(n, len(idx)), replace=False))
+
+
+def oracle_check(seqs: list[str], labels: np.ndarray, pick: np.ndarray) -> dict:
+    """The independent oracle (`tests/containment_oracle.py`) on rows `pick` against every row: how many
+    linked pairs it finds, and how many of them the grouping `labels` split (must be 0)."""
+    from containment_oracle import linked_pairs
+
+    t0 = time.perf_counter()
+    pairs, flagged = linked_pairs([seqs[i] for i in pick], seqs)
+    found = [(int(pick[a]), int(b)) for a, b in pairs if pick[a] != b]
+    return {"sample": int(len(pick)), "pairs_flagged_by_qgram_lemma": int(flagged), "linked_pairs_found": len(found),
+            "linked_pairs_split": int(sum(labels[a] != labels[b] for a, b in found)),
+            "rows_with_a_link": len({a for a, _ in found}), "check_seconds": round(time.perf_counter() - t0, 1)}
 
 
 def halves_run(scale: float, threads: int, world: str = "families") -> list[dict]:
@@ -427,6 +447,8 @@ def main() -> None:
     ap.add_argument("--scale", type=float, nargs="+", default=[0.01])
     ap.add_argument("--threads", type=int, default=0, help="0: all cores this process may use")
     ap.add_argument("--sample", type=int, default=200, help="rows checked exhaustively (0: skip)")
+    ap.add_argument("--sample-young", type=int, default=0,
+                    help="with --kernel-only: also check this many copies at <= 4 %% divergence (many links each)")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=None, help="append results (JSON lines) here")
     ap.add_argument("--kernel-only", action="store_true", help="time the grouping kernel alone (no genome, no build)")
@@ -454,7 +476,7 @@ def main() -> None:
                   args.out)
             continue
         if args.kernel_only:
-            _emit(kernel_run(scale, threads, args.sample, args.world), args.out)
+            _emit(kernel_run(scale, threads, args.sample, args.world, args.sample_young), args.out)
             continue
         with tempfile.TemporaryDirectory(dir=args.work, prefix=f"scale-{scale}-") as tmp:
             work = Path(tmp)

@@ -8,7 +8,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from build_scale import make_items, near_pairs
+from build_scale import make_items, near_pairs, oracle_check, young_pick
+from containment_oracle import random_dna, revcomp, substitute
 
 
 def test_near_pairs_counts_same_family_overlapping_pairs_by_summed_divergence():
@@ -87,3 +88,22 @@ def test_growth_table_takes_near_pairs_from_a_near_only_record_of_the_same_world
     # rows x3, near pairs x9, examined x9, CPU x9: exponents 2.00 for the quadratic columns
     assert "| 0.3 | 300 | 90 | 180 | 360 | 3,600 | 9.0 | 9.0 |" in text
     assert "| fit over all | | n^2.00 | n^2.00 | n^2.00 | n^2.00 | n^2.00 | n^2.00 |" in text
+
+
+def test_young_pick_takes_seeded_rows_among_copies_at_low_divergence_only():
+    truth = [("fam0", 0, 0.02), ("-", -1, 0.0), ("fam1", 5, 0.2), ("fam0", 9, 0.04), ("fam2", 0, 0.01), ("-", -1, 0.0)]
+    assert young_pick(truth, 10).tolist() == [0, 3, 4]  # every young copy when fewer than asked; never background
+    two = young_pick(truth, 2)
+    assert len(two) == 2 and set(two.tolist()) <= {0, 3, 4}
+    assert young_pick(truth, 2).tolist() == two.tolist()  # seeded
+
+
+def test_oracle_check_counts_links_and_reports_a_split_link():
+    """The check can fail: a grouping that splits an oracle-linked pair is reported, a right one is not."""
+    rng = np.random.default_rng(5)
+    x = random_dna(400, rng)
+    seqs = [x, revcomp(substitute(x, [50, 150, 250])), random_dna(300, rng), x[40:360]]
+    right = oracle_check(seqs, np.array([0, 0, 2, 0]), np.array([0]))
+    assert right["linked_pairs_found"] == 2 and right["linked_pairs_split"] == 0 and right["rows_with_a_link"] == 1
+    wrong = oracle_check(seqs, np.array([0, 1, 2, 0]), np.array([0]))
+    assert wrong["linked_pairs_split"] == 1
